@@ -1,0 +1,88 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# kiss: an iSCSI target in the Linux kernel.
+#
+#   make                  kiss.ko for KVER (default: the running kernel) + kissctl
+#   make unit             userspace unit tests of kernel/proto/ (plain, ASan+UBSan)
+#   make fuzz-smoke       each libFuzzer target for a bounded time
+#   make check            everything CI runs; see tests/check.sh
+#   make install          module into /lib/modules/KVER/extra, kissctl into /usr/sbin
+
+KVER ?= $(shell uname -r)
+KDIR ?= /lib/modules/$(KVER)/build
+PREFIX ?= /usr
+DESTDIR ?=
+
+CC ?= cc
+CLANG ?= clang
+BUILD := build
+
+PROTO_SRC := $(wildcard kernel/proto/*.c)
+PROTO_HDR := $(wildcard kernel/proto/*.h)
+TESTLIB_SRC := $(wildcard tests/lib/*.c)
+TESTLIB_HDR := $(wildcard tests/lib/*.h)
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+
+UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
+UNIT_SAN_BIN := $(patsubst tests/unit/%.c,$(BUILD)/unit-san/%,$(UNIT_SRC))
+FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
+
+USER_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
+	-Ikernel -Iuserspace/lib -Itests/lib
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+TEST_LIBS := -lcmocka -lcrypto
+
+FUZZ_SECONDS ?= 20
+
+.PHONY: all module userspace unit unit-build fuzz fuzz-smoke check clean \
+	install install-module install-userspace
+
+all: module userspace
+
+module:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+userspace:
+	$(MAKE) -C userspace
+
+$(BUILD)/unit/%: tests/unit/%.c $(PROTO_SRC) $(PROTO_HDR) $(TESTLIB_SRC) $(TESTLIB_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -o $@ $< $(PROTO_SRC) $(TESTLIB_SRC) $(TEST_LIBS)
+
+$(BUILD)/unit-san/%: tests/unit/%.c $(PROTO_SRC) $(PROTO_HDR) $(TESTLIB_SRC) $(TESTLIB_HDR)
+	@mkdir -p $(@D)
+	$(CLANG) $(USER_CFLAGS) $(SAN_FLAGS) -o $@ $< $(PROTO_SRC) $(TESTLIB_SRC) $(TEST_LIBS)
+
+unit-build: $(UNIT_BIN) $(UNIT_SAN_BIN)
+
+unit: unit-build
+	@tests/run-unit.sh $(UNIT_BIN) $(UNIT_SAN_BIN)
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(PROTO_SRC) $(PROTO_HDR) $(TESTLIB_SRC) $(TESTLIB_HDR)
+	@mkdir -p $(@D)
+	$(CLANG) $(USER_CFLAGS) -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=all -o $@ $< $(PROTO_SRC) $(TESTLIB_SRC) -lcrypto
+
+fuzz: $(FUZZ_BIN)
+
+fuzz-smoke: fuzz
+	@tests/run-fuzz.sh $(FUZZ_SECONDS) $(FUZZ_BIN)
+
+check:
+	@tests/check.sh
+
+install: install-module install-userspace
+
+install-module: module
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=extra modules_install
+	@if [ -z "$(DESTDIR)" ]; then depmod -a $(KVER); fi
+
+install-userspace: userspace
+	$(MAKE) -C userspace install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null
+	-$(MAKE) -C userspace clean
+	rm -rf $(BUILD)
