@@ -25,6 +25,11 @@ typedef uint16_t __be16;
 typedef uint32_t __be32;
 typedef uint64_t __be64;
 
+/* The kernel's one-argument static_assert(), as <linux/build_bug.h> has it. */
+#undef static_assert
+#define static_assert(expr, ...) __kiss_static_assert(expr, ##__VA_ARGS__, #expr)
+#define __kiss_static_assert(expr, msg, ...) _Static_assert(expr, msg)
+
 #define __packed	__attribute__((packed))
 #define __always_unused	__attribute__((unused))
 #define __maybe_unused	__attribute__((unused))
