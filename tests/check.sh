@@ -1,0 +1,108 @@
+#!/bin/bash
+# make check: everything CI runs, each step logged to build/check/NAME.log.
+# Ends with "N passed, N failed" and fails if any step failed.
+#
+#   KISS_CHECK_ONLY="unit fuzz"  run only the steps whose names start so
+#   FUZZ_SECONDS=20              time per fuzz target
+set -u
+cd "$(dirname "$0")/.."
+root=$PWD
+logs=$root/build/check
+mkdir -p "$logs"
+pass=0
+fail=0
+failed=()
+
+want() {
+	local p
+	[ -z "${KISS_CHECK_ONLY:-}" ] && return 0
+	for p in $KISS_CHECK_ONLY; do
+		case $1 in "$p"*) return 0 ;; esac
+	done
+	return 1
+}
+
+record() {	# NAME STATUS SECONDS
+	if [ "$2" -eq 0 ]; then
+		pass=$((pass + 1))
+		echo "PASS $1 (${3}s)"
+	else
+		fail=$((fail + 1))
+		failed+=("$1")
+		echo "FAIL $1 (${3}s, status $2): build/check/$1.log"
+		tail -n 30 "$logs/$1.log" | sed 's/^/    /'
+	fi
+}
+
+step() {	# NAME CMD...: run in the foreground
+	local name=$1 start rc
+	shift
+	want "$name" || return 0
+	start=$SECONDS
+	"$@" >"$logs/$name.log" 2>&1
+	rc=$?
+	record "$name" "$rc" $((SECONDS - start))
+}
+
+declare -A bg_pid bg_start
+bg_step() {	# NAME CMD...: run in the background, collected by bg_wait
+	local name=$1
+	shift
+	want "$name" || return 0
+	bg_start[$name]=$SECONDS
+	"$@" >"$logs/$name.log" 2>&1 &
+	bg_pid[$name]=$!
+}
+
+bg_wait() {
+	local name rc
+	for name in "${!bg_pid[@]}"; do
+		wait "${bg_pid[$name]}"
+		rc=$?
+		record "$name" "$rc" $((SECONDS - bg_start[$name]))
+	done
+	bg_pid=()
+}
+
+# A kernel build that prints any warning (W=1, sparse) fails.
+build_module() {	# KVER
+	tests/vm/build-module.sh "$1" "build/kmod-$1" W=1 C=2 || return 1
+	if grep -E '(warning|error):' "$logs/build-$1.log"; then
+		echo "compiler or sparse warnings above"
+		return 1
+	fi
+}
+
+checkpatch() {
+	local cp
+	cp=$(tests/tools/checkpatch.sh) || return 1
+	"$cp" --strict --no-tree --terse --show-types -f \
+		kernel/*.[ch] kernel/proto/*.[ch] | tee /dev/stderr |
+		grep -qE '(ERROR|WARNING|CHECK):' && return 1
+	return 0
+}
+
+kernels=$(tests/vm/kernels.sh stock)
+debug_kernel=$(tests/vm/kernels.sh debug)
+
+step userspace make -s -C userspace
+step unit make -s unit
+step fuzz-smoke make -s fuzz-smoke FUZZ_SECONDS="${FUZZ_SECONDS:-20}"
+step checkpatch checkpatch
+for k in $kernels $debug_kernel; do
+	step "build-$k" build_module "$k"
+done
+
+# VM tests: one VM per kernel, in parallel.
+for k in $kernels $debug_kernel; do
+	[ -f "build/kmod-$k/kiss.ko" ] || continue
+	bg_step "vm-smoke-$k" tests/vm/run.sh -k "$k" tests/vm/smoke.sh \
+		"build/kmod-$k/kiss.ko"
+done
+bg_wait
+
+[ -n "$kernels" ] || { echo "FAIL: no test kernels installed (.ci/install-deps)"; fail=$((fail + 1)); }
+echo
+[ "$fail" -eq 0 ] || echo "failed: ${failed[*]}"
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
