@@ -316,6 +316,37 @@ const char *kiss_opcode_name(u8 opcode)
 	}
 }
 
+/* StatSN, ExpCmdSN and MaxCmdSN are at bytes 24, 28, 32 of every target PDU. */
+void kiss_pdu_set_sn(void *bhs, const struct kiss_sn *sn)
+{
+	u8 *b = bhs;
+
+	put_unaligned_be32(sn->stat_sn, b + 24);
+	put_unaligned_be32(sn->exp_cmd_sn, b + 28);
+	put_unaligned_be32(sn->max_cmd_sn, b + 32);
+}
+
+/*
+ * Whether sending this target PDU consumes a StatSN.  Data-In only does
+ * when it carries status; R2T carries the next StatSN without taking one;
+ * a NOP-In that pings the initiator (TTT set) does not take one either.
+ */
+bool kiss_pdu_advances_stat_sn(const void *bhs)
+{
+	const u8 *b = bhs;
+
+	switch (b[0] & KISS_OPCODE_MASK) {
+	case KISS_OP_DATA_IN:
+		return b[1] & KISS_DATA_IN_STATUS;
+	case KISS_OP_R2T:
+		return false;
+	case KISS_OP_NOP_IN:
+		return get_unaligned_be32(b + 20) == KISS_RESERVED_TAG;
+	default:
+		return true;
+	}
+}
+
 /* Start a target PDU: zero it, set opcode, F bit and DataSegmentLength. */
 static void kiss_bhs_init(void *bhs, u8 opcode, u8 flags, u32 data_len)
 {
@@ -327,8 +358,8 @@ static void kiss_bhs_init(void *bhs, u8 opcode, u8 flags, u32 data_len)
 	put_unaligned_be24(data_len & KISS_MAX_DSL, h->dsl);
 }
 
-void kiss_build_nop_in(void *bhs, const struct kiss_sn *sn, const u8 *lun,
-		       u32 itt, u32 ttt, u32 data_len)
+void kiss_build_nop_in(void *bhs, const u8 *lun, u32 itt, u32 ttt,
+		       u32 data_len)
 {
 	struct kiss_bhs_nop *h = bhs;
 
@@ -337,14 +368,10 @@ void kiss_build_nop_in(void *bhs, const struct kiss_sn *sn, const u8 *lun,
 		memcpy(h->lun, lun, sizeof(h->lun));
 	h->itt = cpu_to_be32(itt);
 	h->ttt = cpu_to_be32(ttt);
-	h->sn = cpu_to_be32(sn->stat_sn);
-	h->exp_sn = cpu_to_be32(sn->exp_cmd_sn);
-	h->max_cmd_sn = cpu_to_be32(sn->max_cmd_sn);
 }
 
-void kiss_build_scsi_rsp(void *bhs, const struct kiss_sn *sn, u32 itt,
-			 u8 status, u8 flags, u32 residual, u32 exp_data_sn,
-			 u32 sense_len)
+void kiss_build_scsi_rsp(void *bhs, u32 itt, u8 status, u8 flags,
+			 u32 residual, u32 exp_data_sn, u32 sense_len)
 {
 	struct kiss_bhs_scsi_rsp *h = bhs;
 
@@ -354,16 +381,13 @@ void kiss_build_scsi_rsp(void *bhs, const struct kiss_sn *sn, u32 itt,
 	h->response = KISS_SCSI_RSP_COMPLETED;
 	h->status = status;
 	h->itt = cpu_to_be32(itt);
-	h->stat_sn = cpu_to_be32(sn->stat_sn);
-	h->exp_cmd_sn = cpu_to_be32(sn->exp_cmd_sn);
-	h->max_cmd_sn = cpu_to_be32(sn->max_cmd_sn);
 	h->exp_data_sn = cpu_to_be32(exp_data_sn);
 	if (flags & (KISS_RSP_OVERFLOW | KISS_RSP_UNDERFLOW))
 		h->residual = cpu_to_be32(residual);
 }
 
-void kiss_build_data_in(void *bhs, const struct kiss_sn *sn, const u8 *lun,
-			u32 itt, u32 data_sn, u32 offset, u32 len, bool final)
+void kiss_build_data_in(void *bhs, const u8 *lun, u32 itt, u32 data_sn,
+			u32 offset, u32 len, bool final)
 {
 	struct kiss_bhs_data_in *h = bhs;
 
@@ -372,8 +396,6 @@ void kiss_build_data_in(void *bhs, const struct kiss_sn *sn, const u8 *lun,
 		memcpy(h->lun, lun, sizeof(h->lun));
 	h->itt = cpu_to_be32(itt);
 	h->ttt = cpu_to_be32(KISS_RESERVED_TAG);
-	h->exp_cmd_sn = cpu_to_be32(sn->exp_cmd_sn);
-	h->max_cmd_sn = cpu_to_be32(sn->max_cmd_sn);
 	h->data_sn = cpu_to_be32(data_sn);
 	h->buffer_offset = cpu_to_be32(offset);
 }
@@ -382,23 +404,19 @@ void kiss_build_data_in(void *bhs, const struct kiss_sn *sn, const u8 *lun,
  * Fold the SCSI status into the last Data-In of a command (S bit); only
  * legal without sense data (RFC 7143 11.7.4).
  */
-void kiss_data_in_set_status(void *bhs, const struct kiss_sn *sn, u8 status,
-			     u8 flags, u32 residual)
+void kiss_data_in_set_status(void *bhs, u8 status, u8 flags, u32 residual)
 {
 	struct kiss_bhs_data_in *h = bhs;
 
 	h->flags |= KISS_FLAG_FINAL | KISS_DATA_IN_STATUS |
 		    (flags & (KISS_RSP_OVERFLOW | KISS_RSP_UNDERFLOW));
 	h->status = status;
-	h->stat_sn = cpu_to_be32(sn->stat_sn);
-	h->exp_cmd_sn = cpu_to_be32(sn->exp_cmd_sn);
-	h->max_cmd_sn = cpu_to_be32(sn->max_cmd_sn);
 	if (flags & (KISS_RSP_OVERFLOW | KISS_RSP_UNDERFLOW))
 		h->residual = cpu_to_be32(residual);
 }
 
-void kiss_build_r2t(void *bhs, const struct kiss_sn *sn, const u8 *lun,
-		    u32 itt, u32 ttt, u32 r2t_sn, u32 offset, u32 len)
+void kiss_build_r2t(void *bhs, const u8 *lun, u32 itt, u32 ttt, u32 r2t_sn,
+		    u32 offset, u32 len)
 {
 	struct kiss_bhs_r2t *h = bhs;
 
@@ -407,25 +425,18 @@ void kiss_build_r2t(void *bhs, const struct kiss_sn *sn, const u8 *lun,
 		memcpy(h->lun, lun, sizeof(h->lun));
 	h->itt = cpu_to_be32(itt);
 	h->ttt = cpu_to_be32(ttt);
-	h->stat_sn = cpu_to_be32(sn->stat_sn);
-	h->exp_cmd_sn = cpu_to_be32(sn->exp_cmd_sn);
-	h->max_cmd_sn = cpu_to_be32(sn->max_cmd_sn);
 	h->r2t_sn = cpu_to_be32(r2t_sn);
 	h->buffer_offset = cpu_to_be32(offset);
 	h->desired_len = cpu_to_be32(len);
 }
 
-void kiss_build_tmf_rsp(void *bhs, const struct kiss_sn *sn, u32 itt,
-			u8 response)
+void kiss_build_tmf_rsp(void *bhs, u32 itt, u8 response)
 {
 	struct kiss_bhs_tmf_rsp *h = bhs;
 
 	kiss_bhs_init(h, KISS_OP_TMF_RSP, KISS_FLAG_FINAL, 0);
 	h->response = response;
 	h->itt = cpu_to_be32(itt);
-	h->stat_sn = cpu_to_be32(sn->stat_sn);
-	h->exp_cmd_sn = cpu_to_be32(sn->exp_cmd_sn);
-	h->max_cmd_sn = cpu_to_be32(sn->max_cmd_sn);
 }
 
 /*
@@ -433,8 +444,7 @@ void kiss_build_tmf_rsp(void *bhs, const struct kiss_sn *sn, u32 itt,
  * version fields say kiss speaks version 0 only, the one RFC 7143 defines.
  */
 void kiss_build_login_rsp(void *bhs, const struct kiss_bhs_login_req *req,
-			  const struct kiss_sn *sn, u8 flags, u16 tsih,
-			  u16 status, u32 data_len)
+			  u8 flags, u16 tsih, u16 status, u32 data_len)
 {
 	struct kiss_bhs_login_rsp *h = bhs;
 
@@ -444,15 +454,12 @@ void kiss_build_login_rsp(void *bhs, const struct kiss_bhs_login_req *req,
 	memcpy(h->isid, req->isid, sizeof(h->isid));
 	h->tsih = cpu_to_be16(tsih);
 	h->itt = req->itt;
-	h->stat_sn = cpu_to_be32(sn->stat_sn);
-	h->exp_cmd_sn = cpu_to_be32(sn->exp_cmd_sn);
-	h->max_cmd_sn = cpu_to_be32(sn->max_cmd_sn);
 	h->status_class = status >> 8;
 	h->status_detail = status & 0xff;
 }
 
-void kiss_build_text_rsp(void *bhs, const struct kiss_sn *sn, u32 itt,
-			 u32 ttt, bool final, u32 data_len)
+void kiss_build_text_rsp(void *bhs, u32 itt, u32 ttt, bool final,
+			 u32 data_len)
 {
 	struct kiss_bhs_text *h = bhs;
 
@@ -460,44 +467,33 @@ void kiss_build_text_rsp(void *bhs, const struct kiss_sn *sn, u32 itt,
 		      final ? KISS_FLAG_FINAL : KISS_TEXT_CONTINUE, data_len);
 	h->itt = cpu_to_be32(itt);
 	h->ttt = cpu_to_be32(final ? KISS_RESERVED_TAG : ttt);
-	h->sn = cpu_to_be32(sn->stat_sn);
-	h->exp_sn = cpu_to_be32(sn->exp_cmd_sn);
-	h->max_cmd_sn = cpu_to_be32(sn->max_cmd_sn);
 }
 
-void kiss_build_logout_rsp(void *bhs, const struct kiss_sn *sn, u32 itt,
-			   u8 response, u16 time2wait, u16 time2retain)
+void kiss_build_logout_rsp(void *bhs, u32 itt, u8 response, u16 time2wait,
+			   u16 time2retain)
 {
 	struct kiss_bhs_logout_rsp *h = bhs;
 
 	kiss_bhs_init(h, KISS_OP_LOGOUT_RSP, KISS_FLAG_FINAL, 0);
 	h->response = response;
 	h->itt = cpu_to_be32(itt);
-	h->stat_sn = cpu_to_be32(sn->stat_sn);
-	h->exp_cmd_sn = cpu_to_be32(sn->exp_cmd_sn);
-	h->max_cmd_sn = cpu_to_be32(sn->max_cmd_sn);
 	h->time2wait = cpu_to_be16(time2wait);
 	h->time2retain = cpu_to_be16(time2retain);
 }
 
 /* The data segment of a Reject is the rejected BHS, 48 bytes. */
-void kiss_build_reject(void *bhs, const struct kiss_sn *sn, u8 reason,
-		       u32 data_sn)
+void kiss_build_reject(void *bhs, u8 reason, u32 data_sn)
 {
 	struct kiss_bhs_reject *h = bhs;
 
 	kiss_bhs_init(h, KISS_OP_REJECT, KISS_FLAG_FINAL, KISS_BHS_LEN);
 	h->reason = reason;
 	h->itt = cpu_to_be32(KISS_RESERVED_TAG);
-	h->stat_sn = cpu_to_be32(sn->stat_sn);
-	h->exp_cmd_sn = cpu_to_be32(sn->exp_cmd_sn);
-	h->max_cmd_sn = cpu_to_be32(sn->max_cmd_sn);
 	h->data_sn = cpu_to_be32(data_sn);
 }
 
-void kiss_build_async(void *bhs, const struct kiss_sn *sn, const u8 *lun,
-		      u8 event, u16 param1, u16 param2, u16 param3,
-		      u32 data_len)
+void kiss_build_async(void *bhs, const u8 *lun, u8 event, u16 param1,
+		      u16 param2, u16 param3, u32 data_len)
 {
 	struct kiss_bhs_async *h = bhs;
 
@@ -505,9 +501,6 @@ void kiss_build_async(void *bhs, const struct kiss_sn *sn, const u8 *lun,
 	if (lun)
 		memcpy(h->lun, lun, sizeof(h->lun));
 	h->itt = cpu_to_be32(KISS_RESERVED_TAG);
-	h->stat_sn = cpu_to_be32(sn->stat_sn);
-	h->exp_cmd_sn = cpu_to_be32(sn->exp_cmd_sn);
-	h->max_cmd_sn = cpu_to_be32(sn->max_cmd_sn);
 	h->event = event;
 	h->param1 = cpu_to_be16(param1);
 	h->param2 = cpu_to_be16(param2);

@@ -546,30 +546,33 @@ u8 kiss_pdu_err_to_reject(int err);
 const char *kiss_pdu_err_str(int err);
 const char *kiss_opcode_name(u8 opcode);
 
-void kiss_build_nop_in(void *bhs, const struct kiss_sn *sn, const u8 *lun,
-		       u32 itt, u32 ttt, u32 data_len);
-void kiss_build_scsi_rsp(void *bhs, const struct kiss_sn *sn, u32 itt,
-			 u8 status, u8 flags, u32 residual, u32 exp_data_sn,
-			 u32 sense_len);
-void kiss_build_data_in(void *bhs, const struct kiss_sn *sn, const u8 *lun,
-			u32 itt, u32 data_sn, u32 offset, u32 len, bool final);
-void kiss_data_in_set_status(void *bhs, const struct kiss_sn *sn, u8 status,
-			     u8 flags, u32 residual);
-void kiss_build_r2t(void *bhs, const struct kiss_sn *sn, const u8 *lun,
-		    u32 itt, u32 ttt, u32 r2t_sn, u32 offset, u32 len);
-void kiss_build_tmf_rsp(void *bhs, const struct kiss_sn *sn, u32 itt,
-			u8 response);
+/*
+ * Builders fill every field of a target PDU except StatSN, ExpCmdSN and
+ * MaxCmdSN, which sit at the same offsets in every target PDU and are
+ * stamped by kiss_pdu_set_sn() when the PDU is put on the wire, so that
+ * they follow the order of transmission.
+ */
+void kiss_pdu_set_sn(void *bhs, const struct kiss_sn *sn);
+bool kiss_pdu_advances_stat_sn(const void *bhs);
+
+void kiss_build_nop_in(void *bhs, const u8 *lun, u32 itt, u32 ttt,
+		       u32 data_len);
+void kiss_build_scsi_rsp(void *bhs, u32 itt, u8 status, u8 flags,
+			 u32 residual, u32 exp_data_sn, u32 sense_len);
+void kiss_build_data_in(void *bhs, const u8 *lun, u32 itt, u32 data_sn,
+			u32 offset, u32 len, bool final);
+void kiss_data_in_set_status(void *bhs, u8 status, u8 flags, u32 residual);
+void kiss_build_r2t(void *bhs, const u8 *lun, u32 itt, u32 ttt, u32 r2t_sn,
+		    u32 offset, u32 len);
+void kiss_build_tmf_rsp(void *bhs, u32 itt, u8 response);
 void kiss_build_login_rsp(void *bhs, const struct kiss_bhs_login_req *req,
-			  const struct kiss_sn *sn, u8 flags, u16 tsih,
-			  u16 status, u32 data_len);
-void kiss_build_text_rsp(void *bhs, const struct kiss_sn *sn, u32 itt,
-			 u32 ttt, bool final, u32 data_len);
-void kiss_build_logout_rsp(void *bhs, const struct kiss_sn *sn, u32 itt,
-			   u8 response, u16 time2wait, u16 time2retain);
-void kiss_build_reject(void *bhs, const struct kiss_sn *sn, u8 reason,
-		       u32 data_sn);
-void kiss_build_async(void *bhs, const struct kiss_sn *sn, const u8 *lun,
-		      u8 event, u16 param1, u16 param2, u16 param3,
-		      u32 data_len);
+			  u8 flags, u16 tsih, u16 status, u32 data_len);
+void kiss_build_text_rsp(void *bhs, u32 itt, u32 ttt, bool final,
+			 u32 data_len);
+void kiss_build_logout_rsp(void *bhs, u32 itt, u8 response, u16 time2wait,
+			   u16 time2retain);
+void kiss_build_reject(void *bhs, u8 reason, u32 data_sn);
+void kiss_build_async(void *bhs, const u8 *lun, u8 event, u16 param1,
+		      u16 param2, u16 param3, u32 data_len);
 
 #endif /* KISS_PROTO_PDU_H */

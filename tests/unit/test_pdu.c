@@ -435,7 +435,7 @@ static void test_build_scsi_rsp(void **state)
 
 	(void)state;
 	memset(b, 0xee, sizeof(b));
-	kiss_build_scsi_rsp(b, &sn, 0x11, 0x02, KISS_RSP_UNDERFLOW, 512, 3,
+	kiss_build_scsi_rsp(b, 0x11, 0x02, KISS_RSP_UNDERFLOW, 512, 3,
 			    18);
 	assert_int_equal(b[0], KISS_OP_SCSI_RSP);
 	assert_int_equal(b[1], 0x80 | KISS_RSP_UNDERFLOW);
@@ -444,11 +444,12 @@ static void test_build_scsi_rsp(void **state)
 	assert_int_equal(b[4], 0);
 	assert_int_equal(kiss_bhs_dsl(b), 20);	/* SenseLength + 18 */
 	assert_int_equal(get_unaligned_be32(b + 16), 0x11);
+	kiss_pdu_set_sn(b, &sn);
 	assert_sn(b, 24);
 	assert_int_equal(get_unaligned_be32(b + 36), 3);
 	assert_int_equal(get_unaligned_be32(b + 44), 512);
 	/* No residual flag, no residual count. */
-	kiss_build_scsi_rsp(b, &sn, 0x11, 0, 0, 512, 0, 0);
+	kiss_build_scsi_rsp(b, 0x11, 0, 0, 512, 0, 0);
 	assert_int_equal(kiss_bhs_dsl(b), 0);
 	assert_int_equal(get_unaligned_be32(b + 44), 0);
 }
@@ -459,7 +460,7 @@ static void test_build_data_in(void **state)
 	u8 b[KISS_BHS_LEN];
 
 	(void)state;
-	kiss_build_data_in(b, &sn, lun, 9, 4, 8192, 4096, false);
+	kiss_build_data_in(b, lun, 9, 4, 8192, 4096, false);
 	assert_int_equal(b[0], KISS_OP_DATA_IN);
 	assert_int_equal(b[1], 0);
 	assert_int_equal(kiss_bhs_dsl(b), 4096);
@@ -468,8 +469,9 @@ static void test_build_data_in(void **state)
 	assert_int_equal(get_unaligned_be32(b + 24), 0);  /* no S bit yet */
 	assert_int_equal(get_unaligned_be32(b + 36), 4);
 	assert_int_equal(get_unaligned_be32(b + 40), 8192);
-	kiss_data_in_set_status(b, &sn, 0, KISS_RSP_OVERFLOW, 100);
+	kiss_data_in_set_status(b, 0, KISS_RSP_OVERFLOW, 100);
 	assert_int_equal(b[1], 0x80 | KISS_RSP_OVERFLOW | KISS_DATA_IN_STATUS);
+	kiss_pdu_set_sn(b, &sn);
 	assert_sn(b, 24);
 	assert_int_equal(get_unaligned_be32(b + 44), 100);
 }
@@ -479,11 +481,12 @@ static void test_build_r2t(void **state)
 	u8 b[KISS_BHS_LEN];
 
 	(void)state;
-	kiss_build_r2t(b, &sn, NULL, 1, 2, 3, 65536, 262144);
+	kiss_build_r2t(b, NULL, 1, 2, 3, 65536, 262144);
 	assert_int_equal(b[0], KISS_OP_R2T);
 	assert_int_equal(b[1], 0x80);
 	assert_int_equal(kiss_bhs_dsl(b), 0);
 	assert_int_equal(get_unaligned_be32(b + 20), 2);
+	kiss_pdu_set_sn(b, &sn);
 	assert_sn(b, 24);
 	assert_int_equal(get_unaligned_be32(b + 36), 3);
 	assert_int_equal(get_unaligned_be32(b + 40), 65536);
@@ -499,7 +502,7 @@ static void test_build_login_rsp(void **state)
 	memset(&req, 0, sizeof(req));
 	memcpy(req.isid, "\x80\x12\x34\x56\x78\x9a", 6);
 	req.itt = cpu_to_be32(0xabcdef);
-	kiss_build_login_rsp(b, &req, &sn, 0x87, 0x1234,
+	kiss_build_login_rsp(b, &req, 0x87, 0x1234,
 			     KISS_LOGIN_AUTH_FAILED, 300);
 	assert_int_equal(b[0], KISS_OP_LOGIN_RSP);
 	assert_int_equal(b[1], 0x87);
@@ -509,6 +512,7 @@ static void test_build_login_rsp(void **state)
 	assert_memory_equal(b + 8, req.isid, 6);
 	assert_int_equal(get_unaligned_be16(b + 14), 0x1234);
 	assert_int_equal(get_unaligned_be32(b + 16), 0xabcdef);
+	kiss_pdu_set_sn(b, &sn);
 	assert_sn(b, 24);
 	assert_int_equal(b[36], 2);
 	assert_int_equal(b[37], 1);
@@ -519,12 +523,13 @@ static void test_build_text_rsp(void **state)
 	u8 b[KISS_BHS_LEN];
 
 	(void)state;
-	kiss_build_text_rsp(b, &sn, 5, 77, false, 8192);
+	kiss_build_text_rsp(b, 5, 77, false, 8192);
 	assert_int_equal(b[1], KISS_TEXT_CONTINUE);
 	assert_int_equal(get_unaligned_be32(b + 20), 77);
+	kiss_pdu_set_sn(b, &sn);
 	assert_sn(b, 24);
 	/* The last response ends the exchange: TTT back to reserved. */
-	kiss_build_text_rsp(b, &sn, 5, 77, true, 10);
+	kiss_build_text_rsp(b, 5, 77, true, 10);
 	assert_int_equal(b[1], 0x80);
 	assert_int_equal(get_unaligned_be32(b + 20), KISS_RESERVED_TAG);
 }
@@ -534,34 +539,57 @@ static void test_build_misc(void **state)
 	u8 b[KISS_BHS_LEN];
 
 	(void)state;
-	kiss_build_logout_rsp(b, &sn, 3, KISS_LOGOUT_RSP_SUCCESS, 2, 20);
+	kiss_build_logout_rsp(b, 3, KISS_LOGOUT_RSP_SUCCESS, 2, 20);
 	assert_int_equal(b[0], KISS_OP_LOGOUT_RSP);
+	kiss_pdu_set_sn(b, &sn);
 	assert_sn(b, 24);
 	assert_int_equal(get_unaligned_be16(b + 40), 2);
 	assert_int_equal(get_unaligned_be16(b + 42), 20);
 
-	kiss_build_reject(b, &sn, KISS_REJECT_PROTOCOL_ERROR, 0);
+	kiss_build_reject(b, KISS_REJECT_PROTOCOL_ERROR, 0);
 	assert_int_equal(b[0], KISS_OP_REJECT);
 	assert_int_equal(b[2], KISS_REJECT_PROTOCOL_ERROR);
 	assert_int_equal(kiss_bhs_dsl(b), KISS_BHS_LEN);
 	assert_int_equal(get_unaligned_be32(b + 16), KISS_RESERVED_TAG);
 
-	kiss_build_tmf_rsp(b, &sn, 8, KISS_TMF_RSP_NO_TASK);
+	kiss_build_tmf_rsp(b, 8, KISS_TMF_RSP_NO_TASK);
 	assert_int_equal(b[0], KISS_OP_TMF_RSP);
 	assert_int_equal(b[2], KISS_TMF_RSP_NO_TASK);
+	kiss_pdu_set_sn(b, &sn);
 	assert_sn(b, 24);
 
-	kiss_build_nop_in(b, &sn, NULL, 4, KISS_RESERVED_TAG, 0);
+	kiss_build_nop_in(b, NULL, 4, KISS_RESERVED_TAG, 0);
 	assert_int_equal(b[0], KISS_OP_NOP_IN);
 	assert_int_equal(get_unaligned_be32(b + 16), 4);
+	kiss_pdu_set_sn(b, &sn);
 	assert_sn(b, 24);
 
-	kiss_build_async(b, &sn, NULL, KISS_ASYNC_REQUEST_LOGOUT, 0, 2, 20,
+	kiss_build_async(b, NULL, KISS_ASYNC_REQUEST_LOGOUT, 0, 2, 20,
 			 0);
 	assert_int_equal(b[0], KISS_OP_ASYNC_MSG);
 	assert_int_equal(b[36], KISS_ASYNC_REQUEST_LOGOUT);
 	assert_int_equal(get_unaligned_be16(b + 40), 2);
 	assert_int_equal(get_unaligned_be32(b + 16), KISS_RESERVED_TAG);
+}
+
+static void test_stat_sn_rules(void **state)
+{
+	u8 b[KISS_BHS_LEN];
+
+	(void)state;
+	kiss_build_data_in(b, NULL, 1, 0, 0, 512, true);
+	assert_false(kiss_pdu_advances_stat_sn(b));
+	kiss_data_in_set_status(b, 0, 0, 0);
+	assert_true(kiss_pdu_advances_stat_sn(b));
+	kiss_build_r2t(b, NULL, 1, 2, 0, 0, 512);
+	assert_false(kiss_pdu_advances_stat_sn(b));
+	/* A NOP-In answering a ping takes a StatSN, one asking for a ping not. */
+	kiss_build_nop_in(b, NULL, 4, KISS_RESERVED_TAG, 0);
+	assert_true(kiss_pdu_advances_stat_sn(b));
+	kiss_build_nop_in(b, NULL, KISS_RESERVED_TAG, 9, 0);
+	assert_false(kiss_pdu_advances_stat_sn(b));
+	kiss_build_scsi_rsp(b, 1, 0, 0, 0, 0, 0);
+	assert_true(kiss_pdu_advances_stat_sn(b));
 }
 
 static void test_names(void **state)
@@ -604,6 +632,7 @@ int main(void)
 		cmocka_unit_test(test_build_login_rsp),
 		cmocka_unit_test(test_build_text_rsp),
 		cmocka_unit_test(test_build_misc),
+		cmocka_unit_test(test_stat_sn_rules),
 		cmocka_unit_test(test_names),
 	};
 
