@@ -5,28 +5,48 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
+#include <linux/workqueue.h>
 
 #include "kiss.h"
 
 /* Serialises every change to the configuration (see kiss.h). */
 DEFINE_MUTEX(kiss_cfg_mutex);
+LIST_HEAD(kiss_portals);
+LIST_HEAD(kiss_targets);
+struct kiss_auth kiss_discovery_auth;
+struct workqueue_struct *kiss_wq;
 
 static int __init kiss_init(void)
 {
 	int ret;
 
+	/* Sends responses on behalf of bio completions; may run in reclaim. */
+	kiss_wq = alloc_workqueue("kiss", WQ_MEM_RECLAIM | WQ_HIGHPRI, 0);
+	if (!kiss_wq)
+		return -ENOMEM;
+
 	ret = kiss_configfs_init();
 	if (ret) {
 		pr_err("cannot register configfs subsystem: %d\n", ret);
-		return ret;
+		goto err_destroy_wq;
 	}
 	pr_info("iSCSI target loaded\n");
 	return 0;
+
+err_destroy_wq:
+	destroy_workqueue(kiss_wq);
+	return ret;
 }
 
+/*
+ * configfs pins the module while any portal or target exists, so by the
+ * time we get here every session has been closed by the removal of its
+ * target.
+ */
 static void __exit kiss_exit(void)
 {
 	kiss_configfs_exit();
+	destroy_workqueue(kiss_wq);
 	pr_info("iSCSI target unloaded\n");
 }
 
