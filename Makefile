@@ -6,6 +6,7 @@
 #   make unit             userspace unit tests of kernel/proto/ (plain, ASan+UBSan)
 #   make fuzz-smoke       each libFuzzer target for a bounded time
 #   make check            everything CI runs; see tests/check.sh
+#   make demo             build, boot a Debian kernel under qemu, serve a LUN
 #   make install          module into /lib/modules/KVER/extra, kissctl into /usr/sbin
 
 KVER ?= $(shell uname -r)
@@ -36,7 +37,7 @@ TEST_LIBS := -lcmocka -lcrypto
 
 FUZZ_SECONDS ?= 20
 
-.PHONY: all module userspace unit unit-build fuzz fuzz-smoke check clean \
+.PHONY: demo all module userspace unit unit-build fuzz fuzz-smoke check clean \
 	install install-module install-userspace
 
 all: module userspace
@@ -72,6 +73,11 @@ fuzz-smoke: fuzz
 
 check:
 	@tests/check.sh
+
+DEMO_KVER ?= $(shell tests/vm/kernels.sh 6.1)
+demo: userspace
+	tests/vm/build-module.sh $(DEMO_KVER) build/kmod-$(DEMO_KVER)
+	tests/vm/run.sh -k $(DEMO_KVER) tests/vm/demo.sh build/kmod-$(DEMO_KVER)/kiss.ko
 
 install: install-module install-userspace
 

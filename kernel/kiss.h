@@ -42,6 +42,7 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/percpu-refcount.h>
+#include <linux/sizes.h>
 #include <linux/socket.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
@@ -57,7 +58,7 @@
 #define KISS_DEFAULT_QUEUE_DEPTH 128
 #define KISS_MAX_QUEUE_DEPTH	512
 /* Largest transfer of one command; advertised in VPD B0. */
-#define KISS_MAX_IO_BYTES	(1U << 20)
+#define KISS_MAX_IO_BYTES	SZ_1M
 #define KISS_MAX_IO_PAGES	(KISS_MAX_IO_BYTES >> PAGE_SHIFT)
 /* MaxRecvDataSegmentLength during login (RFC 7143 13.12: 8192). */
 #define KISS_LOGIN_MAX_DSL	8192

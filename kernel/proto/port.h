@@ -18,10 +18,38 @@
 #include <linux/build_bug.h>
 #include <linux/errno.h>
 #include "../compat.h"		/* get_unaligned_*() moved in 6.12 */
+#include <linux/crc32c.h>
+#include <crypto/algapi.h>	/* crypto_memneq() */
+
+/* Raw CRC32C update (no pre/post inversion): libcrc32c, accelerated. */
+static inline u32 kiss_crc32c_update(u32 crc, const void *buf, size_t len)
+{
+	return crc32c(crc, buf, len);
+}
+
+/* Non-zero if the areas differ; time independent of where they differ. */
+static inline int kiss_memneq(const void *a, const void *b, size_t len)
+{
+	return crypto_memneq(a, b, len);
+}
 
 #else /* !__KERNEL__ */
 
 #include "kiss_uport.h"	/* userspace/lib/: libc stand-ins */
+
+/* Software table implementation in tests/lib/crc32c.c; same contract. */
+u32 kiss_crc32c_update(u32 crc, const void *buf, size_t len);
+
+/* Timing only matters in the module, where this is crypto_memneq(). */
+static inline int kiss_memneq(const void *a, const void *b, size_t len)
+{
+	const u8 *x = a, *y = b;
+	u8 acc = 0;
+
+	while (len--)
+		acc |= *x++ ^ *y++;
+	return acc != 0;
+}
 
 #endif /* __KERNEL__ */
 
