@@ -1,12 +1,91 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * kissctl: manage the kiss iSCSI target through configfs.
+ *
+ * The command table and argument helpers.  Each command checks everything
+ * it was given before it touches configfs, and rolls back what it created
+ * when a step fails midway (cfs_tx_*).
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "kissctl.h"
+
+static const struct kissctl_cmd commands[] = {
+	{ "portal", "add", "NAME ADDR:PORT",
+	  "Create portal NAME listening on ADDR:PORT (IPv6 in brackets: [::]:3260).",
+	  cmd_portal_add },
+	{ "portal", "del", "NAME",
+	  "Stop and remove a portal.  Refused while a target links to it.",
+	  cmd_portal_del },
+	{ "target", "add", "IQN [--portal ADDR:PORT]...",
+	  "Create target IQN, link it to each portal and enable it.  A portal\n"
+	  "listening on ADDR:PORT is reused; if there is none, one named ADDR:PORT\n"
+	  "is created (e.g. 0.0.0.0:3260, [::1]:3260).  --portal also takes the\n"
+	  "NAME of an existing portal.  Without --portal, every portal is linked.",
+	  cmd_target_add },
+	{ "target", "del", "IQN",
+	  "Disable target IQN and remove it with its LUNs, ACLs and portal links.\n"
+	  "Logged-in sessions are closed.  Portals stay.",
+	  cmd_target_del },
+	{ "target", "set", "IQN KEY=VALUE...",
+	  "Set target attributes and negotiation defaults.  Keys (any case):\n"
+	  "  enable=0|1  allow_any_initiator=0|1  alias=TEXT  tpgt=1..65535\n"
+	  "  MaxRecvDataSegmentLength, MaxBurstLength, FirstBurstLength=512..16777215\n"
+	  "  MaxOutstandingR2T=1..65535  QueueDepth=1..512\n"
+	  "  ImmediateData, InitialR2T=Yes|No\n"
+	  "  HeaderDigest, DataDigest=None|CRC32C|CRC32C,None|None,CRC32C\n"
+	  "  NopInInterval=0..3600 (0 = off)  NopInTimeout=1..3600 (seconds)\n"
+	  "All values are checked first; if the kernel refuses one, the ones\n"
+	  "already written are put back.",
+	  cmd_target_set },
+	{ "target", "get", "IQN [KEY]",
+	  "Print KEY of target IQN, or every KEY=VALUE (keys as for target set).",
+	  cmd_target_get },
+	{ "target", "auth", "IQN [--chap USER:SECRET [--mutual USER:SECRET] | --none]",
+	  "CHAP asked of every initiator when allow_any_initiator=1.  Without\n"
+	  "options, print the setting (never the secret).",
+	  cmd_target_auth },
+	{ "lun", "add", "IQN LUN DEVICE [--readonly] [--serial S] [--wwn NAA]",
+	  "Export block device DEVICE as LUN 0..255 of target IQN.  --serial sets\n"
+	  "the unit serial number (VPD 0x80), --wwn the NAA identifier (VPD 0x83,\n"
+	  "16 or 32 hex digits); set both to give a LUN the same identity on two\n"
+	  "nodes.  The device is opened exclusively.",
+	  cmd_lun_add },
+	{ "lun", "del", "IQN LUN",
+	  "Disable LUN (waiting for its I/O) and remove it.",
+	  cmd_lun_del },
+	{ "acl", "add", "IQN INITIATOR_IQN [--chap USER:SECRET] [--mutual USER:SECRET] [--readonly]",
+	  "Let INITIATOR_IQN log in to target IQN, with CHAP if --chap is given\n"
+	  "(the initiator proves USER:SECRET) and mutual CHAP with --mutual (the\n"
+	  "target proves USER:SECRET).  Secrets are 12 to 255 characters.\n"
+	  "--readonly write-protects every LUN for this initiator.",
+	  cmd_acl_add },
+	{ "acl", "del", "IQN INITIATOR_IQN",
+	  "Remove the ACL; the initiator's sessions are closed.",
+	  cmd_acl_del },
+	{ "discovery", "auth", "[--chap USER:SECRET [--mutual USER:SECRET] | --none]",
+	  "Require CHAP on discovery sessions, or with --none stop requiring it.\n"
+	  "Without options, print the setting (never the secret).",
+	  cmd_discovery_auth },
+	{ NULL, "show", "[IQN]",
+	  "Portals, targets with their portals, LUNs, ACLs and sessions, and\n"
+	  "discovery authentication.  Secrets are never shown.",
+	  cmd_show },
+	{ "session", "list", "[IQN]",
+	  "One line per logged-in session: target, initiator, ISID, TSIH, CID,\n"
+	  "peer and local address, digests, MaxRecvDataSegmentLength, counters.",
+	  cmd_session_list },
+	{ NULL, "clear", "",
+	  "Remove everything: targets (disabled first, then LUNs, ACLs, portal\n"
+	  "links), portals, discovery CHAP.  Sessions are closed.",
+	  cmd_clear },
+};
+
+#define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
+
+static const struct kissctl_cmd *current;
 
 void kissctl_err(const char *fmt, ...)
 {
@@ -19,49 +98,118 @@ void kissctl_err(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-static int cmd_show(int argc, char **argv)
+static void cmd_line(FILE *f, const struct kissctl_cmd *c, const char *indent)
 {
-	(void)argv;
-	if (argc > 0) {
-		kissctl_err("show takes no arguments yet");
-		return 1;
-	}
-	if (cfs_check_loaded())
-		return 1;
-	printf("%s/\n", cfs_root());
-	return cfs_show_tree(cfs_root(), 1) ? 1 : 0;
+	fprintf(f, "%skissctl %s%s%s%s%s\n", indent, c->object ? c->object : "",
+		c->object ? " " : "", c->verb, c->args[0] ? " " : "", c->args);
 }
 
-static const struct kissctl_cmd commands[] = {
-	{ NULL, "show", "kissctl show", cmd_show },
-};
+/* Wrong arguments: the usage of the command, in one line. */
+int kissctl_usage(void)
+{
+	fputs("kissctl: usage: ", stderr);
+	cmd_line(stderr, current, "");
+	return 1;
+}
 
-static void usage(FILE *f)
+int kissctl_unknown_opt(const char *arg)
+{
+	kissctl_err("unknown option %s; see kissctl %s%s%s --help", arg,
+		    current->object ? current->object : "",
+		    current->object ? " " : "", current->verb);
+	return 1;
+}
+
+/*
+ * Is argv[*i] the option @name ("--name VALUE" or "--name=VALUE")?
+ * 1 and *@val set, 0 if not, -1 (said why) if the value is missing.
+ */
+int kissctl_opt(int argc, char **argv, int *i, const char *name,
+		const char **val)
+{
+	size_t l = strlen(name);
+
+	if (!strcmp(argv[*i], name)) {
+		if (*i + 1 >= argc) {
+			kissctl_err("%s needs a value", name);
+			return -1;
+		}
+		*val = argv[++*i];
+		return 1;
+	}
+	if (!strncmp(argv[*i], name, l) && argv[*i][l] == '=') {
+		*val = argv[*i] + l + 1;
+		return 1;
+	}
+	return 0;
+}
+
+static void usage(FILE *f, const char *object)
 {
 	size_t i;
 
 	fputs("usage:\n", f);
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %s\n", commands[i].usage);
+	for (i = 0; i < NCOMMANDS; i++)
+		if (!object || (commands[i].object &&
+				!strcmp(commands[i].object, object)))
+			cmd_line(f, &commands[i], "  ");
+	if (!object)
+		fputs("\nkissctl CMD --help says more about each command.  The tree lives in\n"
+		      "/sys/kernel/config/kiss (KISS_CONFIGFS overrides it).\n", f);
+}
+
+static bool is_help(const char *arg)
+{
+	return !strcmp(arg, "--help") || !strcmp(arg, "-h");
+}
+
+static int run(const struct kissctl_cmd *c, int argc, char **argv)
+{
+	int i;
+
+	current = c;
+	for (i = 0; i < argc; i++) {
+		if (is_help(argv[i])) {
+			fputs("usage: ", stdout);
+			cmd_line(stdout, c, "");
+			printf("\n%s\n", c->help);
+			return 0;
+		}
+	}
+	return c->run(argc, argv);
 }
 
 int main(int argc, char **argv)
 {
+	bool object = false;
 	size_t i;
 
-	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-		usage(argc < 2 ? stderr : stdout);
+	if (argc < 2 || is_help(argv[1]) || !strcmp(argv[1], "help")) {
+		usage(argc < 2 ? stderr : stdout, NULL);
 		return argc < 2 ? 1 : 0;
 	}
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+	for (i = 0; i < NCOMMANDS; i++) {
 		const struct kissctl_cmd *c = &commands[i];
 
 		if (!c->object && !strcmp(argv[1], c->verb))
-			return c->run(argc - 2, argv + 2);
-		if (c->object && argc >= 3 && !strcmp(argv[1], c->object) &&
-		    !strcmp(argv[2], c->verb))
-			return c->run(argc - 3, argv + 3);
+			return run(c, argc - 2, argv + 2);
+		if (c->object && !strcmp(argv[1], c->object)) {
+			object = true;
+			if (argc >= 3 && !strcmp(argv[2], c->verb))
+				return run(c, argc - 3, argv + 3);
+		}
 	}
-	kissctl_err("unknown command '%s'; see kissctl --help", argv[1]);
+	if (object && argc >= 3 && is_help(argv[2])) {
+		usage(stdout, argv[1]);
+		return 0;
+	}
+	if (object && argc >= 3)
+		kissctl_err("unknown command '%s %s'; see kissctl %s --help",
+			    argv[1], argv[2], argv[1]);
+	else if (object)
+		kissctl_err("%s needs a command; see kissctl %s --help", argv[1],
+			    argv[1]);
+	else
+		kissctl_err("unknown command '%s'; see kissctl --help", argv[1]);
 	return 1;
 }

@@ -1,0 +1,413 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# kissctl against a fake configfs tree: a temporary directory laid out as
+# /sys/kernel/config/kiss, with fake-configfs.c LD_PRELOADed into kissctl to
+# do what configfs does and a plain directory does not (default groups and
+# attributes on mkdir, the kernel's EBUSY/EADDRINUSE/EINVAL on write, error
+# injection through FAKE_CFS_FAIL).
+#
+#   tests/kissctl/test-kissctl.sh [path/to/kissctl]
+#
+# Every refused command must exit 1 with one line on stderr that names the
+# problem, and leave the tree (names, link targets and contents) unchanged.
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+kissctl=$(realpath "${1:-$here/../../userspace/kissctl}")
+[ -x "$kissctl" ] || { echo "no kissctl at $kissctl: make -C userspace" >&2; exit 1; }
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+${CC:-cc} -std=gnu11 -O1 -Wall -Wextra -Werror -Wno-format-truncation -shared -fPIC \
+	-o "$work/fake-configfs.so" "$here/fake-configfs.c" -ldl || exit 1
+root=$work/kiss
+
+T=iqn.2026-11.org.example:disk1
+T2=iqn.2026-11.org.example:disk2
+T3=iqn.2026-11.org.example:disk3
+I=iqn.1993-08.org.debian:01:host1
+I2=iqn.1993-08.org.debian:01:host2
+S1=initiatorsecret1
+S2=targetsecret12
+long224="iqn.2026-11.org.example:$(printf 'a%.0s' $(seq 200))"
+
+n=0
+failed=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() {
+	n=$((n + 1)); failed=$((failed + 1))
+	echo "not ok $n - $1"
+	shift
+	printf '    %s\n' "$@"
+}
+
+# What configfs has before anything is created.
+fresh() {
+	rm -rf "$root"
+	mkdir -p "$root/portals" "$root/targets" "$root/discovery/auth"
+	for f in userid password userid_mutual password_mutual; do
+		echo >"$root/discovery/auth/$f"
+	done
+	echo 0 >"$root/discovery/enforce_auth"
+}
+
+k() {
+	KISS_CONFIGFS=$root LD_PRELOAD=$work/fake-configfs.so "$kissctl" "$@" \
+		>"$work/out" 2>"$work/err"
+}
+
+snapshot() {
+	(cd "$root" && find . -printf '%p %y %l\n' | LC_ALL=C sort &&
+		grep -r '' . | LC_ALL=C sort)
+}
+
+# refuse DESC EXPECTED-TEXT KISSCTL-ARGS...
+refuse() {
+	local desc=$1 want=$2 rc lines
+	shift 2
+	snapshot >"$work/before"
+	k "$@"
+	rc=$?
+	snapshot >"$work/after"
+	lines=$(wc -l <"$work/err")
+	if [ "$rc" -ne 1 ]; then
+		not_ok "$desc" "exit status $rc, want 1" "stderr: $(cat "$work/err")"
+	elif [ "$lines" -ne 1 ]; then
+		not_ok "$desc" "stderr has $lines lines, want 1:" "$(cat "$work/err")"
+	elif ! grep -qF -- "$want" "$work/err"; then
+		not_ok "$desc" "stderr: $(cat "$work/err")" "want:   $want"
+	elif ! diff -u "$work/before" "$work/after" >"$work/diff"; then
+		not_ok "$desc" "the tree changed:" "$(cat "$work/diff")"
+	else
+		ok "$desc"
+	fi
+}
+
+# accept DESC KISSCTL-ARGS...
+accept() {
+	local desc=$1 rc
+	shift
+	k "$@"
+	rc=$?
+	if [ "$rc" -ne 0 ] || [ -s "$work/err" ]; then
+		not_ok "$desc" "exit status $rc" "stderr: $(cat "$work/err")"
+	else
+		ok "$desc"
+	fi
+}
+
+# value DESC RELPATH EXPECTED: the attribute holds EXPECTED
+value() {
+	local got
+	got=$(head -n1 "$root/$2" 2>/dev/null) || got="(missing)"
+	if [ "$got" = "$3" ]; then ok "$1"; else not_ok "$1" "$2 is '$got', want '$3'"; fi
+}
+
+# exists DESC RELPATH / absent DESC RELPATH
+exists() { if [ -e "$root/$2" ] || [ -L "$root/$2" ]; then ok "$1"; else not_ok "$1" "$2 missing"; fi; }
+absent() { if [ -e "$root/$2" ] || [ -L "$root/$2" ]; then not_ok "$1" "$2 exists"; else ok "$1"; fi; }
+
+# output DESC FIXED-STRING: the last command printed it / noout: did not
+output() { if grep -qF -- "$2" "$work/out"; then ok "$1"; else not_ok "$1" "no '$2' in:" "$(cat "$work/out")"; fi; }
+noout() { if grep -qF -- "$2" "$work/out"; then not_ok "$1" "'$2' printed"; else ok "$1"; fi; }
+
+# Block devices: nodes of our own if we may, else whatever /dev has.
+devs=()
+for i in 1 2 3; do
+	mknod "$work/blk$i" b 7 $((200 + i)) 2>/dev/null && devs+=("$work/blk$i")
+done
+if [ ${#devs[@]} -lt 3 ]; then
+	mapfile -t devs < <(find /dev -maxdepth 1 -type b | sort | head -n 3)
+fi
+
+fresh
+pristine=$(snapshot)
+
+echo "# help and usage"
+accept "--help" --help
+output "--help lists commands" "kissctl target add IQN"
+accept "target add --help" target add --help
+output "target add --help says usage" "usage: kissctl target add IQN"
+accept "lun --help" lun --help
+output "lun --help lists lun del" "kissctl lun del IQN LUN"
+"$kissctl" >"$work/out" 2>"$work/err"
+if [ $? -eq 1 ] && grep -q "kissctl lun add" "$work/err" && [ ! -s "$work/out" ]; then
+	ok "no arguments: usage on stderr, status 1"
+else
+	not_ok "no arguments: usage on stderr, status 1" "$(cat "$work/err")"
+fi
+refuse "unknown command" "unknown command 'frob'" frob
+refuse "unknown verb" "unknown command 'target frob'" target frob
+refuse "missing arguments" "usage: kissctl lun add IQN LUN DEVICE" lun add "$T"
+refuse "unknown option" "unknown option --frob" lun add "$T" 0 /dev/null --frob
+refuse "option without value" "--portal needs a value" target add "$T" --portal
+KISS_CONFIGFS=$work/none "$kissctl" show >/dev/null 2>"$work/err"
+if [ $? -eq 1 ] && grep -q "does not exist: load the module" "$work/err"; then
+	ok "no configfs tree"
+else
+	not_ok "no configfs tree" "$(cat "$work/err")"
+fi
+
+echo "# portals"
+for a in 127.0.0.1 127.0.0.1:0 127.0.0.1:65536 127.0.0.1:http 999.1.1.1:3260 \
+	::1:3260 '[::1' '[::1]' '[::g]:3260' example.com:3260 ''; do
+	refuse "portal add bad address '$a'" "bad portal address '$a'" portal add p1 "$a"
+done
+refuse "portal add bad name" "bad portal name" portal add a/b 127.0.0.1:3260
+accept "portal add" portal add all 0.0.0.0:3260
+value "portal addr" portals/all/addr 0.0.0.0
+value "portal port" portals/all/port 3260
+value "portal enabled" portals/all/enable 1
+refuse "portal add same name" "portal all already exists" portal add all 0.0.0.0:3261
+refuse "portal add same address" "portal all already exists on 0.0.0.0:3260" \
+	portal add other 0.0.0.0:3260
+refuse "portal add port in use" "cannot listen on 127.0.0.1:3260: port in use" \
+	portal add lo 127.0.0.1:3260
+refuse "portal del unknown" "no portal nosuch; see kissctl show" portal del nosuch
+accept "portal del" portal del all
+absent "portal gone" portals/all
+
+echo "# target add"
+bad_iqns=(
+	"iqn.2026-11.org.Example:disk1|uppercase letters"
+	"iqn.2026-13.org.example:disk1|month of the date must be 01 to 12"
+	"iqn.26-11.org.example:disk1|expected a date yyyy-mm"
+	"iqn.2026-11|expected '.' and a reversed domain name after the date"
+	"iqn.2026-11.:disk1|expected a reversed domain name"
+	"iqn.2026-11.org..example|expected a reversed domain name"
+	"iqn.2026-11.org.example:disk_1|character '_' not allowed"
+	"iqn.2026-11.org.example:disk 1|character ' ' not allowed"
+	"$long224|longer than 223 bytes"
+	"eui.0123|eui. must be followed by 16 hex digits"
+	"naa.0123456789abcdef0|naa. must be followed by 16 or 32 hex digits"
+	"foo.example|must start with iqn., eui. or naa."
+	"|empty"
+)
+for b in "${bad_iqns[@]}"; do
+	refuse "target add bad name: ${b#*|}" "${b#*|}" target add "${b%%|*}" --portal 127.0.0.1:3260
+done
+refuse "eui. well-formed (no such target)" "no target eui.02004567A425678D; see kissctl show" \
+	target get eui.02004567A425678D
+refuse "naa. 32 digits well-formed" "no target naa.6001405abcdef0123456789abcdef012" \
+	target get naa.6001405abcdef0123456789abcdef012
+refuse "target add bad portal" "bad portal address '127.0.0.1'" target add "$T" --portal 127.0.0.1
+refuse "target add, no portal at all" "no portal to listen on: give --portal" target add "$T"
+accept "target add, two implicit portals" target add "$T" --portal 127.0.0.1:3260 --portal '[::1]:3261'
+value "implicit IPv4 portal" portals/127.0.0.1:3260/addr 127.0.0.1
+value "implicit IPv4 portal enabled" portals/127.0.0.1:3260/enable 1
+value "implicit IPv6 portal addr" "portals/[::1]:3261/addr" ::1
+value "implicit IPv6 portal port" "portals/[::1]:3261/port" 3261
+exists "portal link" "targets/$T/portals/127.0.0.1:3260"
+exists "IPv6 portal link" "targets/$T/portals/[::1]:3261"
+value "target enabled" "targets/$T/enable" 1
+refuse "target add twice" "target $T already exists" target add "$T" --portal 127.0.0.1:3260
+refuse "target add, 2nd portal in use: rolled back" "cannot listen on 0.0.0.0:3261: port in use" \
+	target add "$T2" --portal 127.0.0.2:3270 --portal 0.0.0.0:3261
+FAKE_CFS_FAIL='targets/*/enable=EINVAL' \
+	refuse "target add, enable refused: rolled back" "cannot enable target $T2: the kernel refused" \
+	target add "$T2" --portal 127.0.0.3:3260
+accept "target add reuses portals by address" target add "$T2" --portal '[0:0::1]:3261' --portal 127.0.0.1:3260
+exists "reused IPv6 portal linked" "targets/$T2/portals/[::1]:3261"
+nportals=$(find "$root/portals" -mindepth 1 -maxdepth 1 | wc -l)
+if [ "$nportals" -eq 2 ]; then ok "no new portal"; else not_ok "no new portal" "$nportals portals"; fi
+accept "portal add named" portal add named 127.0.0.5:3262
+accept "target add by portal name, duplicates dropped" target add "$T3" --portal named --portal 127.0.0.5:3262
+exists "named portal linked" "targets/$T3/portals/named"
+
+echo "# target set / get"
+accept "target set" target set "$T" alias=disk allow_any_initiator=1 tpgt=2 \
+	maxrecvdatasegmentlength=8192 HeaderDigest=crc32c ImmediateData=no NopInInterval=0
+value "alias" "targets/$T/alias" disk
+value "allow_any_initiator" "targets/$T/allow_any_initiator" 1
+value "tpgt" "targets/$T/tpgt" 2
+value "MaxRecvDataSegmentLength" "targets/$T/params/MaxRecvDataSegmentLength" 8192
+value "HeaderDigest normalized" "targets/$T/params/HeaderDigest" CRC32C
+value "ImmediateData normalized" "targets/$T/params/ImmediateData" No
+accept "lower both burst lengths (order handled)" target set "$T" MaxBurstLength=4096 FirstBurstLength=2048
+value "MaxBurstLength lowered" "targets/$T/params/MaxBurstLength" 4096
+accept "raise both burst lengths (order handled)" target set "$T" FirstBurstLength=262144 MaxBurstLength=524288
+value "FirstBurstLength raised" "targets/$T/params/FirstBurstLength" 262144
+refuse "FirstBurstLength above MaxBurstLength" "FirstBurstLength (600000) must not exceed MaxBurstLength (524288)" \
+	target set "$T" FirstBurstLength=600000
+bad_values=(
+	"MaxRecvDataSegmentLength=511|MaxRecvDataSegmentLength must be 512..16777215"
+	"MaxRecvDataSegmentLength=16777216|MaxRecvDataSegmentLength must be 512..16777215"
+	"MaxBurstLength=abc|MaxBurstLength must be 512..16777215"
+	"FirstBurstLength=|FirstBurstLength must be 512..16777215"
+	"MaxOutstandingR2T=0|MaxOutstandingR2T must be 1..65535"
+	"QueueDepth=513|QueueDepth must be 1..512"
+	"tpgt=0|tpgt must be 1..65535"
+	"tpgt=65536|tpgt must be 1..65535"
+	"NopInInterval=-1|NopInInterval must be 0..3600"
+	"NopInTimeout=0|NopInTimeout must be 1..3600"
+	"enable=2|enable must be 0 or 1"
+	"allow_any_initiator=yes|allow_any_initiator must be 0 or 1"
+	"ImmediateData=maybe|ImmediateData must be Yes or No"
+	"DataDigest=MD5|DataDigest must be None, CRC32C, CRC32C,None or None,CRC32C"
+	"alias=$(printf 'x%.0s' $(seq 256))|alias must be at most 255 bytes"
+)
+for b in "${bad_values[@]}"; do
+	refuse "target set ${b%%=*} out of range" "${b#*|}" target set "$T" "${b%%|*}"
+done
+refuse "target set unknown key" \
+	"unknown key 'Foo'; valid keys: enable alias tpgt allow_any_initiator MaxRecvDataSegmentLength" \
+	target set "$T" Foo=1
+refuse "target set without =" "expected KEY=VALUE, not 'alias'" target set "$T" alias
+refuse "target set key twice" "tpgt given twice" target set "$T" tpgt=3 TPGT=4
+refuse "target set unknown target" "no target $T3-x; see kissctl show" target set "$T3-x" tpgt=3
+refuse "target set bad name" "bad target name" target set IQN.FOO tpgt=3
+FAKE_CFS_FAIL='targets/*/params/QueueDepth=EINVAL' \
+	refuse "target set, kernel refuses 2nd value: 1st put back" \
+	"cannot set QueueDepth=64 on target $T: the kernel refused the value" \
+	target set "$T" alias=zzz QueueDepth=64
+FAKE_CFS_FAIL='targets/*/tpgt=EBUSY' \
+	refuse "target set, EBUSY in words" "busy: the object is in use or enabled; disable it first" \
+	target set "$T" tpgt=7
+accept "target get KEY" target get "$T" alias
+if [ "$(cat "$work/out")" = disk ]; then ok "target get prints the value"; else not_ok "target get prints the value" "$(cat "$work/out")"; fi
+accept "target get all" target get "$T"
+output "target get all: tpgt" "tpgt=2"
+output "target get all: params" "QueueDepth=128"
+refuse "target get unknown key" "unknown key 'Bogus'; valid keys:" target get "$T" Bogus
+refuse "target get unknown target" "no target $T3-x; see kissctl show" target get "$T3-x"
+
+echo "# luns"
+if [ ${#devs[@]} -ge 3 ]; then
+	b1=${devs[0]} b2=${devs[1]} b3=${devs[2]}
+	for l in 256 -1 abc 1.5 ''; do
+		refuse "lun add LUN '$l'" "LUN must be a number from 0 to 255, not '$l'" lun add "$T" "$l" "$b1"
+	done
+	touch "$work/file"
+	refuse "lun add char device" "/dev/null is not a block device" lun add "$T" 0 /dev/null
+	refuse "lun add regular file" "$work/file is not a block device" lun add "$T" 0 "$work/file"
+	refuse "lun add directory" "$work is not a block device" lun add "$T" 0 "$work"
+	refuse "lun add missing device" "no such block device: /dev/nonexistent" lun add "$T" 0 /dev/nonexistent
+	refuse "lun add unknown target" "no target $T3-x; see kissctl show" lun add "$T3-x" 0 "$b1"
+	refuse "lun add bad target name" "bad target name 'iqn.2026-11.Org'" lun add iqn.2026-11.Org 0 "$b1"
+	refuse "lun add bad serial" "bad --serial 'a b'" lun add "$T" 0 "$b1" --serial 'a b'
+	refuse "lun add bad wwn (length)" "bad --wwn '500140512345678'" lun add "$T" 0 "$b1" --wwn 500140512345678
+	refuse "lun add bad wwn (NAA type)" "bad --wwn '6001405123456789'" lun add "$T" 0 "$b1" --wwn 6001405123456789
+	accept "lun add" lun add "$T" 0 "$b1" --readonly --serial SER-1 --wwn naa.5001405ABCDEF012
+	value "lun path" "targets/$T/luns/0/path" "$b1"
+	value "lun readonly" "targets/$T/luns/0/readonly" 1
+	value "lun serial" "targets/$T/luns/0/serial" SER-1
+	value "lun wwn normalized" "targets/$T/luns/0/wwn" 5001405abcdef012
+	value "lun enabled" "targets/$T/luns/0/enable" 1
+	if (cd "$(dirname "$b2")" && k lun add "$T" 010 "$(basename "$b2")") && [ ! -s "$work/err" ]; then
+		ok "lun add relative path, LUN 010"
+	else
+		not_ok "lun add relative path, LUN 010" "$(cat "$work/err")"
+	fi
+	value "relative path made absolute" "targets/$T/luns/10/path" "$b2"
+	refuse "lun add twice" "LUN 0 of target $T already exists" lun add "$T" 0 "$b3"
+	refuse "lun add device of another LUN" "$b1 is already LUN 0 of target $T" lun add "$T2" 0 "$b1"
+	FAKE_CFS_FAIL='targets/*/luns/*/enable=EBUSY' \
+		refuse "lun add, device busy: rolled back" \
+		"$b3 is in use (mounted or opened exclusively by something else)" lun add "$T" 5 "$b3"
+	FAKE_CFS_FAIL='targets/*/luns/*/enable=ENXIO' \
+		refuse "lun add, ENXIO: rolled back" "no such block device: $b3" lun add "$T" 5 "$b3"
+	FAKE_CFS_FAIL='targets/*/luns/*/serial=EINVAL' \
+		refuse "lun add, serial refused: rolled back" "cannot configure LUN 5" \
+		lun add "$T" 5 "$b3" --serial X
+	accept "lun del" lun del "$T" 10
+	absent "lun gone" "targets/$T/luns/10"
+	refuse "lun del unknown" "no LUN 9 in target $T" lun del "$T" 9
+	refuse "lun del LUN out of range" "LUN must be a number from 0 to 255, not '300'" lun del "$T" 300
+else
+	echo "# SKIP lun tests: no block devices (mknod not permitted, none in /dev)"
+fi
+
+echo "# acls"
+refuse "acl add bad initiator" "bad initiator name 'iqn.1993-08.org.debian:01:Host'" acl add "$T" iqn.1993-08.org.debian:01:Host
+refuse "acl add unknown target" "no target $T3-x; see kissctl show" acl add "$T3-x" "$I"
+refuse "acl add short secret" "CHAP secret must be 12 to 255 characters" acl add "$T" "$I" --chap user:short
+refuse "acl add 11-char secret" "CHAP secret must be 12 to 255 characters" acl add "$T" "$I" --chap user:12345678901
+refuse "acl add long secret" "CHAP secret must be 12 to 255 characters" \
+	acl add "$T" "$I" --chap "user:$(printf 's%.0s' $(seq 256))"
+refuse "acl add short mutual secret" "--mutual: CHAP secret must be 12 to 255 characters" \
+	acl add "$T" "$I" --chap "user:$S1" --mutual tgt:short
+refuse "acl add empty user" "CHAP user name is empty" acl add "$T" "$I" --chap ":$S1"
+refuse "acl add empty mutual user" "--mutual: CHAP user name is empty" acl add "$T" "$I" --chap "u:$S1" --mutual ":$S2"
+refuse "acl add no colon" "--chap takes USER:SECRET" acl add "$T" "$I" --chap user
+refuse "acl add mutual without chap" "--mutual needs --chap" acl add "$T" "$I" --mutual "tgt:$S2"
+refuse "acl add same secret both ways" "must differ" acl add "$T" "$I" --chap "u:$S1" --mutual "t:$S1"
+accept "acl add with mutual CHAP" acl add "$T" "$I" --chap "user1:$S1" --mutual "tgt1:$S2"
+value "acl userid" "targets/$T/acls/$I/auth/userid" user1
+value "acl password" "targets/$T/acls/$I/auth/password" "$S1"
+value "acl userid_mutual" "targets/$T/acls/$I/auth/userid_mutual" tgt1
+value "acl password_mutual" "targets/$T/acls/$I/auth/password_mutual" "$S2"
+refuse "acl add twice" "ACL for $I in target $T already exists" acl add "$T" "$I"
+FAKE_CFS_FAIL='targets/*/acls/*/auth/password_mutual=EINVAL' \
+	refuse "acl add, mutual secret refused: rolled back" "cannot set CHAP" \
+	acl add "$T" "$I2" --chap "user2:$S1" --mutual "tgt2:$S2"
+accept "acl add read-only, no CHAP" acl add "$T" "$I2" --readonly
+value "acl readonly" "targets/$T/acls/$I2/readonly" 1
+accept "acl del" acl del "$T" "$I2"
+absent "acl gone" "targets/$T/acls/$I2"
+refuse "acl del unknown" "no ACL for $I2 in target $T" acl del "$T" "$I2"
+
+echo "# target auth, discovery auth"
+refuse "target auth short secret" "CHAP secret must be 12 to 255 characters" target auth "$T" --chap u:x
+accept "target auth" target auth "$T" --chap "any:$S1"
+value "target auth userid" "targets/$T/auth/userid" any
+refuse "discovery auth --none with --chap" "--none turns CHAP off" discovery auth --none --chap "u:$S1"
+refuse "discovery auth short secret" "CHAP secret must be 12 to 255 characters" discovery auth --chap u:x
+accept "discovery auth" discovery auth --chap "disc:$S1" --mutual "dtgt:$S2"
+value "discovery enforce_auth" discovery/enforce_auth 1
+value "discovery userid" discovery/auth/userid disc
+accept "discovery auth status" discovery auth
+output "discovery status" "discovery: CHAP user disc, mutual on, required"
+noout "discovery status hides the secret" "$S1"
+
+echo "# show, session list"
+echo "initiator=$I isid=400001370000 tsih=1 cid=0 peer=127.0.0.1:51234 local=127.0.0.1:3260 hdgst=CRC32C ddgst=None mrdsl=262144 cmds=1234 read_bytes=4096 write_bytes=8192" \
+	>"$root/targets/$T/sessions"
+accept "show" show
+output "show: portal" "127.0.0.1:3260  listening, 2 targets"
+output "show: named portal" "named  127.0.0.5:3262  listening, 1 target"
+output "show: target" "$T  enabled, tpgt 2, alias \"disk\""
+output "show: target portals" "portals: 127.0.0.1:3260 [::1]:3261"
+output "show: any initiator" "access: any initiator, CHAP on"
+if [ ${#devs[@]} -ge 3 ]; then
+	output "show: lun" "lun 0  $b1  1.0 GiB  ro  enabled  serial SER-1"
+fi
+output "show: acl" "acl $I  CHAP on (user user1), mutual on, rw"
+output "show: session" "session $I  isid 400001370000  tsih 1  peer 127.0.0.1:51234"
+output "show: discovery" "discovery: CHAP required (user disc), mutual on"
+noout "show hides the CHAP secret" "$S1"
+noout "show hides the mutual secret" "$S2"
+accept "show IQN" show "$T2"
+output "show IQN: that target" "$T2  enabled"
+noout "show IQN: only that target" "$T3"
+refuse "show unknown target" "no target $T3-x; see kissctl show" show "$T3-x"
+accept "session list" session list
+output "session list header" "TARGET"
+output "session list row" "$T  $I  400001370000  1     0    127.0.0.1:51234  127.0.0.1:3260  CRC32C  None   262144  1234  4096        8192"
+accept "session list IQN without sessions" session list "$T2"
+if [ "$(wc -l <"$work/out")" -eq 1 ]; then ok "session list IQN: header only"; else not_ok "session list IQN: header only" "$(cat "$work/out")"; fi
+refuse "session list unknown target" "no target $T3-x; see kissctl show" session list "$T3-x"
+
+echo "# deletes"
+refuse "portal del in use" "portal 127.0.0.1:3260 is used by target" portal del 127.0.0.1:3260
+refuse "target del unknown" "no target $T3-x; see kissctl show" target del "$T3-x"
+accept "target del" target del "$T3"
+absent "target gone" "targets/$T3"
+exists "its portal stays" portals/named
+accept "portal del by address" portal del 127.0.0.5:3262
+absent "portal gone" portals/named
+refuse "target del twice" "no target $T3; see kissctl show" target del "$T3"
+
+echo "# clear"
+accept "clear" clear
+if [ "$(snapshot)" = "$pristine" ]; then
+	ok "clear leaves the tree as configfs starts"
+else
+	not_ok "clear leaves the tree as configfs starts" "$(diff <(echo "$pristine") <(snapshot))"
+fi
+accept "clear on an empty tree" clear
+refuse "target add after clear, no portal" "no portal to listen on" target add "$T"
+
+echo
+echo "$n checks, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,305 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kissctl: output for people ("show") and the session table.  Nothing here
+ * writes to configfs, and no secret is ever read.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kissctl.h"
+
+static const char *human_size(const char *bytes, char *buf, size_t len)
+{
+	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
+	double v = strtod(bytes, NULL);
+	size_t u = 0;
+
+	while (v >= 1024 && u < sizeof(unit) / sizeof(unit[0]) - 1) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(buf, len, u ? "%.1f %s" : "%.0f %s", v, unit[u]);
+	return buf;
+}
+
+static bool is_one(const char *v)
+{
+	return !strcmp(v, "1");
+}
+
+static void show_portals(void)
+{
+	char addr[64], port[16], en[8], user[KISS_NAME_MAX + 1], where[96];
+	struct cfs_list l;
+	size_t i;
+	int n;
+
+	cfs_list(&l, "portals");
+	printf("portals:%s\n", l.n ? "" : " none");
+	for (i = 0; i < l.n; i++) {
+		cfs_read(addr, sizeof(addr), "portals/%s/addr", l.names[i]);
+		cfs_read(port, sizeof(port), "portals/%s/port", l.names[i]);
+		cfs_read(en, sizeof(en), "portals/%s/enable", l.names[i]);
+		n = portal_users(l.names[i], user, sizeof(user));
+		snprintf(where, sizeof(where), strchr(addr, ':') ? "[%s]:%s" : "%s:%s",
+			 addr, port);
+		printf("  %s%s%s  %s, %d target%s\n", l.names[i],
+		       strcmp(where, l.names[i]) ? "  " : "",
+		       strcmp(where, l.names[i]) ? where : "",
+		       is_one(en) ? "listening" : "disabled", n, n == 1 ? "" : "s");
+	}
+	cfs_list_free(&l);
+}
+
+/* Value of @key in a "key=value key=value" session line, or "-". */
+static const char *session_field(const char *line, const char *key,
+				 char *buf, size_t len)
+{
+	size_t kl = strlen(key);
+	const char *p = line;
+
+	while (*p) {
+		size_t tl = strcspn(p, " \t");
+
+		if (tl > kl && !strncmp(p, key, kl) && p[kl] == '=') {
+			size_t vl = tl - kl - 1;
+
+			if (vl >= len)
+				vl = len - 1;
+			memcpy(buf, p + kl + 1, vl);
+			buf[vl] = '\0';
+			return buf;
+		}
+		p += tl;
+		p += strspn(p, " \t");
+	}
+	snprintf(buf, len, "-");
+	return buf;
+}
+
+static void show_sessions(const char *iqn)
+{
+	char *text, *line, *save = NULL;
+	char ini[KISS_NAME_MAX + 1], peer[64], isid[16], tsih[8];
+
+	if (cfs_read_text(&text, "targets/%s/sessions", iqn))
+		return;
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (!strstr(line, "initiator="))
+			continue;
+		printf("    session %s  isid %s  tsih %s  peer %s\n",
+		       session_field(line, "initiator", ini, sizeof(ini)),
+		       session_field(line, "isid", isid, sizeof(isid)),
+		       session_field(line, "tsih", tsih, sizeof(tsih)),
+		       session_field(line, "peer", peer, sizeof(peer)));
+	}
+	free(text);
+}
+
+static void show_target(const char *iqn)
+{
+	char v[KISS_VALUE_MAX], path[KISS_VALUE_MAX], size[32], ro[8], en[8];
+	char user[KISS_VALUE_MAX], muser[KISS_VALUE_MAX], serial[80];
+	struct cfs_list l;
+	size_t i;
+
+	cfs_read(en, sizeof(en), "targets/%s/enable", iqn);
+	printf("  %s  %s", iqn, is_one(en) ? "enabled" : "disabled");
+	cfs_read(v, sizeof(v), "targets/%s/tpgt", iqn);
+	if (v[0])
+		printf(", tpgt %s", v);
+	cfs_read(v, sizeof(v), "targets/%s/alias", iqn);
+	if (v[0])
+		printf(", alias \"%s\"", v);
+	printf("\n");
+
+	cfs_list(&l, "targets/%s/portals", iqn);
+	printf("    portals:%s", l.n ? "" : " none");
+	for (i = 0; i < l.n; i++)
+		printf(" %s", l.names[i]);
+	printf("\n");
+	cfs_list_free(&l);
+
+	cfs_read(v, sizeof(v), "targets/%s/allow_any_initiator", iqn);
+	cfs_read(user, sizeof(user), "targets/%s/auth/userid", iqn);
+	if (is_one(v))
+		printf("    access: any initiator, CHAP %s\n", user[0] ? "on" : "off");
+	else
+		printf("    access: initiators with an ACL\n");
+
+	cfs_list(&l, "targets/%s/luns", iqn);
+	for (i = 0; i < l.n; i++) {
+		const char *id = l.names[i];
+
+		cfs_read(path, sizeof(path), "targets/%s/luns/%s/path", iqn, id);
+		cfs_read(v, sizeof(v), "targets/%s/luns/%s/size", iqn, id);
+		cfs_read(ro, sizeof(ro), "targets/%s/luns/%s/readonly", iqn, id);
+		cfs_read(en, sizeof(en), "targets/%s/luns/%s/enable", iqn, id);
+		cfs_read(serial, sizeof(serial), "targets/%s/luns/%s/serial", iqn, id);
+		printf("    lun %s  %s  %s  %s  %s", id, path[0] ? path : "(no path)",
+		       human_size(v[0] ? v : "0", size, sizeof(size)),
+		       is_one(ro) ? "ro" : "rw",
+		       is_one(en) ? "enabled" : "disabled");
+		if (serial[0])
+			printf("  serial %s", serial);
+		printf("\n");
+	}
+	cfs_list_free(&l);
+
+	cfs_list(&l, "targets/%s/acls", iqn);
+	for (i = 0; i < l.n; i++) {
+		const char *ini = l.names[i];
+
+		cfs_read(user, sizeof(user), "targets/%s/acls/%s/auth/userid", iqn, ini);
+		cfs_read(muser, sizeof(muser), "targets/%s/acls/%s/auth/userid_mutual",
+			 iqn, ini);
+		cfs_read(ro, sizeof(ro), "targets/%s/acls/%s/readonly", iqn, ini);
+		printf("    acl %s  CHAP %s", ini, user[0] ? "on" : "off");
+		if (user[0])
+			printf(" (user %s), mutual %s", user, muser[0] ? "on" : "off");
+		printf(", %s\n", is_one(ro) ? "ro" : "rw");
+	}
+	cfs_list_free(&l);
+	show_sessions(iqn);
+}
+
+static void show_discovery(void)
+{
+	char user[KISS_VALUE_MAX], muser[KISS_VALUE_MAX], en[8];
+
+	cfs_read(user, sizeof(user), "discovery/auth/userid");
+	cfs_read(muser, sizeof(muser), "discovery/auth/userid_mutual");
+	cfs_read(en, sizeof(en), "discovery/enforce_auth");
+	if (user[0])
+		printf("discovery: CHAP %s (user %s), mutual %s\n",
+		       is_one(en) ? "required" : "offered", user,
+		       muser[0] ? "on" : "off");
+	else
+		printf("discovery: no CHAP\n");
+}
+
+int cmd_show(int argc, char **argv)
+{
+	struct cfs_list l;
+	size_t i;
+
+	if (argc > 1 || (argc == 1 && argv[0][0] == '-'))
+		return kissctl_usage();
+	if (cfs_check_loaded())
+		return 1;
+	if (argc == 1) {
+		if (valid_target(argv[0]))
+			return 1;
+		show_target(argv[0]);
+		return 0;
+	}
+	show_portals();
+	cfs_list(&l, "targets");
+	printf("targets:%s\n", l.n ? "" : " none");
+	for (i = 0; i < l.n; i++)
+		show_target(l.names[i]);
+	cfs_list_free(&l);
+	show_discovery();
+	return 0;
+}
+
+/* --- session list --- */
+
+static const char *const session_cols[] = {
+	"TARGET", "INITIATOR", "ISID", "TSIH", "CID", "PEER", "LOCAL",
+	"HDGST", "DDGST", "MRDSL", "CMDS", "READ_BYTES", "WRITE_BYTES",
+};
+static const char *const session_keys[] = {
+	NULL, "initiator", "isid", "tsih", "cid", "peer", "local",
+	"hdgst", "ddgst", "mrdsl", "cmds", "read_bytes", "write_bytes",
+};
+#define NCOLS	(sizeof(session_cols) / sizeof(session_cols[0]))
+
+struct table {
+	char	**cell;		/* rows * NCOLS */
+	size_t	rows;
+	size_t	width[NCOLS];
+};
+
+static int table_add(struct table *t, const char *iqn, const char *line)
+{
+	char buf[KISS_VALUE_MAX], **c;
+	size_t i, l;
+
+	c = realloc(t->cell, (t->rows + 1) * NCOLS * sizeof(*c));
+	if (!c)
+		return -1;
+	t->cell = c;
+	c += t->rows * NCOLS;
+	for (i = 0; i < NCOLS; i++) {
+		c[i] = strdup(session_keys[i] ?
+			      session_field(line, session_keys[i], buf, sizeof(buf)) :
+			      iqn);
+		if (!c[i]) {
+			while (i--)
+				free(c[i]);
+			return -1;
+		}
+		l = strlen(c[i]);
+		if (l > t->width[i])
+			t->width[i] = l;
+	}
+	t->rows++;
+	return 0;
+}
+
+static int table_target(struct table *t, const char *iqn)
+{
+	char *text, *line, *save = NULL;
+	int ret = 0;
+
+	if (cfs_read_text(&text, "targets/%s/sessions", iqn))
+		return 0;
+	for (line = strtok_r(text, "\n", &save); line && !ret;
+	     line = strtok_r(NULL, "\n", &save))
+		if (strstr(line, "initiator="))
+			ret = table_add(t, iqn, line);
+	free(text);
+	return ret;
+}
+
+int cmd_session_list(int argc, char **argv)
+{
+	struct table t = { 0 };
+	struct cfs_list l = { 0 };
+	size_t i, r;
+	int ret = 0;
+
+	if (argc > 1 || (argc == 1 && argv[0][0] == '-'))
+		return kissctl_usage();
+	if (cfs_check_loaded() || (argc == 1 && valid_target(argv[0])))
+		return 1;
+	for (i = 0; i < NCOLS; i++)
+		t.width[i] = strlen(session_cols[i]);
+	if (argc == 1) {
+		ret = table_target(&t, argv[0]);
+	} else {
+		cfs_list(&l, "targets");
+		for (i = 0; i < l.n && !ret; i++)
+			ret = table_target(&t, l.names[i]);
+		cfs_list_free(&l);
+	}
+	if (ret) {
+		kissctl_err("out of memory");
+		return 1;
+	}
+	for (i = 0; i < NCOLS; i++)
+		printf("%-*s%s", i + 1 < NCOLS ? (int)t.width[i] : 0,
+		       session_cols[i], i + 1 < NCOLS ? "  " : "\n");
+	for (r = 0; r < t.rows; r++) {
+		for (i = 0; i < NCOLS; i++)
+			printf("%-*s%s", i + 1 < NCOLS ? (int)t.width[i] : 0,
+			       t.cell[r * NCOLS + i], i + 1 < NCOLS ? "  " : "\n");
+	}
+	for (i = 0; i < t.rows * NCOLS; i++)
+		free(t.cell[i]);
+	free(t.cell);
+	return 0;
+}
