@@ -23,7 +23,12 @@
  *   declarative value (MaxRecvDataSegmentLength, SessionType, the names)
  *   cannot be answered and fails the login.
  * - A key sent twice in one login, or twice in one Text request, fails it
- *   (6.2: "Login reject (initiator error)").
+ *   (6.2: "Login reject (initiator error)").  One exception: libiscsi
+ *   sends InitiatorName, InitiatorAlias, TargetName and SessionType again
+ *   in its operational stage after a security stage, so a repeat with the
+ *   value in force is let through; it changes nothing.  InitiatorName,
+ *   TargetName and SessionType are only declared in the first request
+ *   (6.3): login.c picked the target and its policy from that one.
  * - Operational keys in the security stage, security keys in the
  *   operational stage, Full-Feature-only keys in login, leading-only keys
  *   on another connection and target-only keys from the initiator fail
@@ -574,6 +579,56 @@ static enum kiss_neg_status kiss_neg_fail_key(struct kiss_neg *neg,
 			     strlen(kiss_keys[key].name));
 }
 
+/*
+ * A login request after the first one carries InitiatorName, TargetName,
+ * SessionType or an InitiatorAlias already declared: only the value in
+ * force may be repeated.
+ */
+static enum kiss_neg_status kiss_neg_redeclare(struct kiss_neg *neg, int key,
+					       const struct kiss_neg_slot *slot)
+{
+	const char *cur;
+
+	switch (key) {
+	case KISS_KEY_INITIATOR_NAME:
+		cur = neg->initiator_name;
+		break;
+	case KISS_KEY_TARGET_NAME:
+		cur = neg->target_name;
+		break;
+	case KISS_KEY_INITIATOR_ALIAS:
+		cur = neg->initiator_alias;
+		break;
+	default:
+		cur = neg->p.session_type == KISS_SESSION_DISCOVERY ?
+		      "Discovery" : "Normal";
+		break;
+	}
+	if (kiss_neg_value_is(slot, cur))
+		return KISS_NEG_OK;
+	return kiss_neg_fail_key(neg, neg->state[key] == KISS_NKS_DONE ?
+				 KISS_NEG_ERR_DUPLICATE : KISS_NEG_ERR_PHASE,
+				 key);
+}
+
+/*
+ * Keys that may only be repeated unchanged: the names and SessionType
+ * after the first request, InitiatorAlias once declared.
+ */
+static bool kiss_neg_first_only(const struct kiss_neg *neg, int key)
+{
+	switch (key) {
+	case KISS_KEY_INITIATOR_NAME:
+	case KISS_KEY_TARGET_NAME:
+	case KISS_KEY_SESSION_TYPE:
+		return neg->requests != 0;
+	case KISS_KEY_INITIATOR_ALIAS:
+		return neg->state[key] == KISS_NKS_DONE;
+	default:
+		return false;
+	}
+}
+
 /* Pass 1: syntax, phase, sender and duplicates; fill the slots. */
 static enum kiss_neg_status kiss_neg_scan(struct kiss_neg *neg,
 					  enum kiss_login_stage stage,
@@ -582,6 +637,7 @@ static enum kiss_neg_status kiss_neg_scan(struct kiss_neg *neg,
 	struct kiss_text_iter it;
 	struct kiss_text_pair pair;
 	enum kiss_text_status st;
+	enum kiss_neg_status ret;
 
 	kiss_text_iter_init(&it, text, len);
 	while ((st = kiss_text_next(&it, &pair)) == KISS_TEXT_OK) {
@@ -624,6 +680,11 @@ static enum kiss_neg_status kiss_neg_scan(struct kiss_neg *neg,
 			    !(def->flags & KISS_KEYF_SECURITY_OK)) ||
 			   ((def->use & KISS_USE_LO) && !neg->leading)) {
 			return kiss_neg_fail_key(neg, KISS_NEG_ERR_PHASE, key);
+		} else if (kiss_neg_first_only(neg, key)) {
+			ret = kiss_neg_redeclare(neg, key, slot);
+			if (ret)
+				return ret;
+			continue;	/* nothing to answer or change */
 		} else if (neg->state[key] == KISS_NKS_DONE) {
 			return kiss_neg_fail_key(neg, KISS_NEG_ERR_DUPLICATE,
 						 key);
