@@ -14,6 +14,7 @@ DEFINE_MUTEX(kiss_cfg_mutex);
 LIST_HEAD(kiss_portals);
 LIST_HEAD(kiss_targets);
 struct kiss_auth kiss_discovery_auth;
+bool kiss_discovery_enforce_auth;
 struct workqueue_struct *kiss_wq;
 
 static int __init kiss_init(void)
@@ -41,11 +42,13 @@ err_destroy_wq:
 /*
  * configfs pins the module while any portal or target exists, so by the
  * time we get here every session has been closed by the removal of its
- * target.
+ * target.  Connections still logging in are closed here; destroying the
+ * workqueue then waits for their last release work.
  */
 static void __exit kiss_exit(void)
 {
 	kiss_configfs_exit();
+	kiss_conn_stop_all();
 	destroy_workqueue(kiss_wq);
 	pr_info("iSCSI target unloaded\n");
 }
