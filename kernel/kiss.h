@@ -5,28 +5,35 @@
  *
  * Objects and lifetimes
  *   kiss_portal	a listening socket and its accept thread; a configfs item
- *   kiss_target	a configfs group; kref'd by sessions (kiss_target_get)
+ *   kiss_target	a configfs group; kref'd by sessions (kiss_target_find_get)
  *   kiss_lun		a configfs group in a target; the block device it opens
  *			is pinned for I/O by lun->ref (percpu_ref), killed and
  *			drained before the device is released
  *   kiss_acl		an initiator allowed into a target, with its CHAP
  *   kiss_session	one iSCSI session (MaxConnections=1: one kiss_conn);
  *			kref'd, holds a target reference
- *   kiss_conn		one TCP connection: an rx thread that reads and
- *			dispatches PDUs and sends the replies that need no
- *			I/O; a tx work item that sends what bio completions
- *			queue (Data-In, SCSI Response).  Sends are serialised
- *			by conn->send_mutex, which also orders StatSN
+ *   kiss_conn		one TCP connection: an rx thread that logs in, then
+ *			reads and dispatches PDUs and sends the replies that
+ *			need no I/O (R2T, NOP-In, Text, Logout, Reject); a tx
+ *			thread that sends what command completions queue
+ *			(Data-In, SCSI Response), the TMF answer and the
+ *			keepalive NOP-Ins.  Sends are serialised by
+ *			conn->send_mutex, which also orders StatSN.  Freed
+ *			by a work item that first kthread_stop()s the rx
+ *			thread, so no module code runs after unload.
  *   kiss_cmd		one SCSI task, a slot in the connection's
- *			preallocated array (the negotiated queue depth)
+ *			preallocated array (the negotiated queue depth plus a
+ *			few for immediate commands)
  *
  * Lock order (outermost first)
  *   kiss_cfg_mutex	every configfs mutation, portal start/stop, target
- *			and session lists; never taken on the data path
+ *			and ACL lookups at login; never taken in Full Feature
+ *			Phase, so configfs may wait for sessions to close
+ *			while holding it
  *   target->sess_lock	(spinlock) the target's session list
  *   conn->send_mutex	one PDU on the socket at a time
- *   conn->tx_lock	(spinlock) the tx queue; taken from bio completion
- *			(irq), so always with spin_lock_irqsave
+ *   conn->tx_lock	(spinlock) the tx queue and TMF bookkeeping; taken
+ *			from bio completion (irq), so always irq-safe
  *
  * The data path reads target->luns[] under RCU and pins a LUN with
  * percpu_ref_tryget_live(&lun->ref).
@@ -51,6 +58,7 @@
 
 #include "compat.h"
 #include "proto/pdu.h"
+#include "proto/text.h"
 
 #define KISS_NAME_MAX		223	/* RFC 7143 4.2.7.1: iSCSI names */
 #define KISS_MAX_LUNS		256	/* LUN ids 0..255, single level */
@@ -64,9 +72,14 @@
 #define KISS_LOGIN_MAX_DSL	8192
 /* Bound on all the text of one login or text exchange. */
 #define KISS_TEXT_MAX		(64 * 1024)
+/* CDB in the BHS (16) plus an extended CDB AHS (SPC-4: up to 260). */
+#define KISS_MAX_CDB_LEN	260
+/* Fixed-format sense data is 18 bytes; room for descriptor format. */
+#define KISS_SENSE_LEN		96
 
 extern struct mutex kiss_cfg_mutex;
 
+/* CHAP credentials; empty userid means "no CHAP". Secrets never leave. */
 struct kiss_auth {
 	char	userid[256];
 	char	password[256];
@@ -77,10 +90,14 @@ struct kiss_auth {
 struct kiss_portal {
 	struct config_group	group;
 	struct list_head	entry;		/* kiss_portals */
-	struct sockaddr_storage	addr;
+	struct sockaddr_storage	addr;		/* addr + port */
 	bool			enabled;
+	int			nr_links;	/* targets linking here */
 	struct socket		*sock;
 	struct task_struct	*thread;
+	/* accepted connections not yet in a session: for teardown */
+	struct mutex		conns_lock;
+	struct list_head	conns;
 };
 
 struct kiss_lun {
@@ -90,27 +107,49 @@ struct kiss_lun {
 	char			path[256];
 	bool			readonly;
 	bool			enabled;
-	char			serial[64];
-	u8			naa[16];
-	u32			naa_len;	/* 0: not configured */
+	char			serial[64];	/* VPD 0x80 */
+	u8			naa[16];	/* VPD 0x83 */
+	u32			naa_len;	/* 8 or 16 */
 	/* valid while enabled */
-	struct percpu_ref	ref;
+	struct percpu_ref	ref;		/* one per command in flight */
 	struct completion	ref_done;
 	struct kiss_bdev	bdev;		/* compat.h */
 	u64			nr_blocks;
 	u32			block_shift;
+	bool			discard;	/* the device takes REQ_OP_DISCARD */
+	bool			write_cache;	/* volatile cache: flushes matter */
 };
 
 struct kiss_acl {
 	struct config_group	group;
+	struct config_group	auth_group;
 	struct list_head	entry;		/* target->acls */
 	char			name[KISS_NAME_MAX + 1];
 	struct kiss_auth	auth;
 	bool			readonly;
 };
 
+struct kiss_target_params {
+	u32	max_recv_dsl;
+	u32	max_burst;
+	u32	first_burst;
+	u32	max_outstanding_r2t;
+	u32	queue_depth;
+	bool	immediate_data;
+	bool	initial_r2t;
+	u8	header_digests;		/* KISS_DIGEST_BIT() set */
+	u8	data_digests;
+	u32	nopin_interval;		/* seconds; 0 = off */
+	u32	nopin_timeout;		/* seconds */
+};
+
 struct kiss_target {
 	struct config_group	group;
+	struct config_group	params_group;
+	struct config_group	auth_group;
+	struct config_group	luns_group;
+	struct config_group	acls_group;
+	struct config_group	portals_group;
 	struct list_head	entry;		/* kiss_targets */
 	struct kref		ref;
 	char			name[KISS_NAME_MAX + 1];
@@ -119,28 +158,16 @@ struct kiss_target {
 	bool			allow_any_initiator;
 	u16			tpgt;
 	struct kiss_auth	auth;
-	struct kiss_target_params {
-		u32	max_recv_dsl;
-		u32	max_burst;
-		u32	first_burst;
-		u32	max_outstanding_r2t;
-		u32	queue_depth;
-		bool	immediate_data;
-		bool	initial_r2t;
-		bool	header_digest;	/* CRC32C allowed */
-		bool	data_digest;
-		u32	nopin_interval;	/* seconds; 0 = off */
-		u32	nopin_timeout;
-	} params;
+	struct kiss_target_params params;
 	struct kiss_lun __rcu	*luns[KISS_MAX_LUNS];
-	struct list_head	acls;
+	struct list_head	acls;		/* under kiss_cfg_mutex */
 	struct list_head	portal_links;	/* struct kiss_portal_link */
 	spinlock_t		sess_lock;
-	struct list_head	sessions;
+	struct list_head	sessions;	/* under sess_lock */
 };
 
 struct kiss_portal_link {
-	struct list_head	entry;
+	struct list_head	entry;		/* target->portal_links */
 	struct kiss_portal	*portal;
 };
 
@@ -157,49 +184,79 @@ struct kiss_conn_params {
 	bool	initial_r2t;
 	bool	header_digest;
 	bool	data_digest;
-	bool	data_pdu_in_order;
-	bool	data_sequence_in_order;
 };
 
 enum kiss_cmd_state {
 	KISS_CMD_FREE,
 	KISS_CMD_RECV_DATA,	/* waiting for Data-Out */
-	KISS_CMD_EXEC,		/* bios in flight */
+	KISS_CMD_EXEC,		/* in scsi.c / bios in flight */
 	KISS_CMD_RESPOND,	/* on the tx queue */
-	KISS_CMD_ABORTED,
 };
 
+/**
+ * struct kiss_cmd - one SCSI task: a slot of the connection's array
+ *
+ * Set by conn.c before kiss_scsi_prepare(): conn, sess, itt, cmd_sn,
+ * lun_raw, cdb (cdb_len bytes, up to 16 + extended CDB AHS), edtl,
+ * write, read.
+ *
+ * kiss_scsi_prepare() sets data_len: the bytes the CDB itself transfers
+ * (the SCSI transfer length), and pins the LUN in @lun.  conn.c moves
+ * min(data_len, edtl) bytes on the wire and reports the difference to
+ * edtl as residual (RFC 7143 11.4.5); scsi.c may lower data_len for a read
+ * while executing (e.g. INQUIRY returns less than its allocation length).
+ *
+ * The data buffer is @nr_pages whole pages described by @bvec (offset 0,
+ * PAGE_SIZE each, the last one possibly shorter), @buf_len bytes in all.
+ * Block I/O puts these very pages in bios; emulated commands reach them
+ * with kiss_cmd_copy_from_buf()/kiss_cmd_copy_to_buf().
+ *
+ * Result: status (SAM status byte), sense/sense_len (CHECK CONDITION).
+ */
 struct kiss_cmd {
 	struct kiss_conn	*conn;
-	struct list_head	tx_entry;
+	struct kiss_session	*sess;
+	struct list_head	tx_entry;	/* conn->tx_queue */
 	enum kiss_cmd_state	state;
+	u32			idx;		/* slot number */
 	u32			itt;
 	u32			ttt;
 	u32			cmd_sn;
 	u8			lun_raw[8];
-	struct kiss_lun		*lun;		/* pinned via lun->ref */
-	u8			cdb[16];
+	u8			cdb[KISS_MAX_CDB_LEN];
+	u32			cdb_len;
 	u32			edtl;		/* Expected Data Transfer Length */
 	bool			write;
 	bool			read;
-	/* data buffer: whole pages, bvecs over them */
-	struct bio_vec		*bvec;
+	bool			immediate;
+	/* set by kiss_scsi_prepare() */
+	struct kiss_lun		*lun;		/* pinned via lun->ref; or NULL */
+	u32			data_len;
+	/* data buffer */
+	struct bio_vec		*bvec;		/* KISS_MAX_IO_PAGES entries */
 	u32			nr_pages;
-	u32			buf_len;	/* bytes transferred (<= edtl) */
-	/* write: data received so far and R2T bookkeeping */
+	u32			buf_len;
+	/* write: data received so far and R2T bookkeeping (conn.c) */
+	u32			unsol_len;	/* immediate + unsolicited bytes */
 	u32			data_received;
+	u32			burst_end;	/* end of the current sequence */
 	u32			r2t_offset;	/* next offset to solicit */
 	u32			r2t_outstanding;
 	u32			r2t_sn;
 	u32			data_sn;	/* expected DataSN */
 	/* result */
 	u8			status;
-	u8			sense[32];
+	u8			sense[KISS_SENSE_LEN];
 	u32			sense_len;
-	u32			residual;
-	u8			rsp_flags;
+	/* block I/O (bdev.c) */
 	atomic_t		bios_pending;
 	blk_status_t		bio_status;
+	u64			start_ns;
+	/* scsi.c private state for multi-step commands */
+	unsigned long		scsi_priv[4];
+	/* task management: no response, ever; tmf_wait: a TMF waits */
+	bool			aborted;
+	bool			tmf_wait;
 };
 
 enum kiss_conn_state {
@@ -214,22 +271,26 @@ struct kiss_session {
 	struct list_head	entry;		/* target->sessions */
 	struct kiss_target	*target;	/* NULL for discovery */
 	bool			discovery;
+	bool			readonly;	/* from the ACL */
 	char			initiator[KISS_NAME_MAX + 1];
 	u8			isid[6];
 	u16			tsih;
-	struct kiss_conn	*conn;
-	/* CmdSN window, rx thread only */
-	u32			exp_cmd_sn;
-	u32			queue_depth;
+	struct kiss_conn	*conn;		/* MaxConnections=1 */
+	struct kiss_conn_params	params;
 	/* counters */
 	atomic64_t		cmds;
 	atomic64_t		read_bytes;
 	atomic64_t		write_bytes;
+	atomic64_t		errors;
 };
 
+struct kiss_login;
+
 struct kiss_conn {
+	struct list_head	entry;		/* every connection (conn.c) */
 	struct socket		*sock;
 	struct kiss_portal	*portal;
+	struct list_head	portal_entry;	/* portal->conns, until FFP */
 	struct kiss_session	*sess;
 	struct sockaddr_storage	peer;
 	struct sockaddr_storage	local;
@@ -238,59 +299,125 @@ struct kiss_conn {
 	struct task_struct	*rx_thread;
 	struct task_struct	*tx_thread;
 	struct kiss_conn_params	params;
-	/* send side */
+	bool			closing;	/* set once; wakes the tx thread */
+	struct work_struct	close_work;	/* shuts the socket down */
+	struct work_struct	release_work;	/* frees the connection */
+	struct kiss_login	*login;		/* login.c; text in FFP */
+	/* send side: one PDU on the socket at a time */
 	struct mutex		send_mutex;
 	u32			stat_sn;	/* under send_mutex */
 	u32			exp_stat_sn;	/* from the initiator */
-	/* commands whose response the tx work sends */
+	/* CmdSN window: exp_cmd_sn written by the rx thread only */
+	u32			exp_cmd_sn;
+	atomic_t		max_cmd_sn;	/* grows as slots free up */
+	/* commands whose response the tx thread sends */
 	spinlock_t		tx_lock;
 	struct list_head	tx_queue;
-	struct work_struct	tx_work;
+	wait_queue_head_t	tx_wait;
 	/* preallocated command slots */
 	struct kiss_cmd		*cmds;
 	u32			nr_cmds;
-	atomic_t		max_cmd_sn;	/* grows as commands complete */
+	struct bio_vec		*bvecs;		/* nr_cmds * KISS_MAX_IO_PAGES */
+	unsigned long		*slot_map;	/* slot in use, rx thread only */
+	wait_queue_head_t	drain_wait;	/* commands in flight went to 0 */
+	atomic_t		in_flight;
+	struct kiss_cmd		*last_cmd;	/* for unsolicited Data-Out */
+	u32			ttt_gen;
+	/* the one outstanding TMF, answered by the tx thread */
+	u32			tmf_itt;
+	u8			tmf_response;
+	bool			tmf_ready;
+	atomic_t		tmf_waiting;	/* aborted commands running */
+	/* keepalive */
+	unsigned long		last_rx;	/* jiffies */
+	u32			nopin_ttt;	/* outstanding ping, or reserved */
+	u32			nopin_seq;
+	unsigned long		nopin_sent;	/* jiffies */
+	/* receive scratch: BHS + AHS + digest, and discarded data */
+	u8			hdr[KISS_BHS_LEN + KISS_MAX_AHS_LEN + 4];
+	void			*scratch;	/* one page */
 };
 
 /* main.c: the lists are under kiss_cfg_mutex */
 extern struct list_head kiss_portals;
 extern struct list_head kiss_targets;
 extern struct kiss_auth kiss_discovery_auth;
+extern bool kiss_discovery_enforce_auth;
 extern struct workqueue_struct *kiss_wq;
 
 /* configfs.c */
 int kiss_configfs_init(void);
 void kiss_configfs_exit(void);
 
-/* portal.c: start and stop listening; called with kiss_cfg_mutex held */
+/* portal.c: start and stop listening; kiss_cfg_mutex held */
 int kiss_portal_enable(struct kiss_portal *portal);
 void kiss_portal_disable(struct kiss_portal *portal);
 
 /* session.c */
-struct kiss_target *kiss_target_get_by_name(const char *name);
+struct kiss_session *kiss_session_alloc(struct kiss_target *target,
+					const char *initiator, const u8 *isid);
+void kiss_session_put(struct kiss_session *sess);
+int kiss_session_register(struct kiss_session *sess);
+void kiss_session_unregister(struct kiss_session *sess);
+struct kiss_target *kiss_target_find_get(const char *name);
 void kiss_target_put(struct kiss_target *target);
+void kiss_target_release(struct kref *ref);	/* configfs drops the last */
 void kiss_target_close_sessions(struct kiss_target *target);
+void kiss_target_close_sessions_of(struct kiss_target *target,
+				   const char *initiator);
 ssize_t kiss_target_sessions_show(struct kiss_target *target, char *page);
 bool kiss_target_on_portal(struct kiss_target *target,
 			   struct kiss_portal *portal);
+struct kiss_acl *kiss_acl_find(struct kiss_target *target,
+			       const char *initiator);
 
-/* bdev.c: open/close the backing device; kiss_cfg_mutex held */
+/* lun.c: open/close the backing device; kiss_cfg_mutex held */
 int kiss_lun_enable(struct kiss_lun *lun);
 void kiss_lun_disable(struct kiss_lun *lun);
-void kiss_bdev_submit(struct kiss_cmd *cmd);
+struct kiss_lun *kiss_lun_get(struct kiss_target *target, u64 lun_id);
+void kiss_lun_put(struct kiss_lun *lun);
 
-/* scsi.c */
+/* scsi.c: the SCSI command set */
 int kiss_scsi_prepare(struct kiss_cmd *cmd);
 void kiss_scsi_exec(struct kiss_cmd *cmd);
+void kiss_scsi_release(struct kiss_cmd *cmd);
+
+/* bdev.c: block I/O on the command's pages; completes via kiss_cmd_done */
+void kiss_bdev_rw(struct kiss_cmd *cmd, u64 lba, u32 nr_blocks, bool write,
+		  bool fua);
+void kiss_bdev_flush(struct kiss_cmd *cmd);
+void kiss_bdev_discard(struct kiss_cmd *cmd, u64 lba, u64 nr_blocks);
+int kiss_bdev_discard_add(struct kiss_cmd *cmd, u64 lba, u64 nr_blocks,
+			  struct bio **chain);
+void kiss_bdev_submit_chain(struct kiss_cmd *cmd, struct bio *bio, int err);
+void kiss_bdev_write_same(struct kiss_cmd *cmd, u64 lba, u64 nr_blocks);
+void kiss_bdev_compare(struct kiss_cmd *cmd, u64 lba, u32 nr_blocks);
 
 /* conn.c */
 int kiss_conn_start(struct kiss_portal *portal, struct socket *sock);
+void kiss_conn_close(struct kiss_conn *conn);
+void kiss_conn_stop_all(void);
+int kiss_conn_recv(struct kiss_conn *conn, void *buf, u32 len);
+int kiss_conn_recv_text(struct kiss_conn *conn,
+			const struct kiss_pdu_info *info,
+			struct kiss_text_accum *acc);
+void kiss_conn_reject(struct kiss_conn *conn, u8 reason, const void *hdr);
+int kiss_conn_recv_header(struct kiss_conn *conn,
+			  const struct kiss_pdu_limits *lim,
+			  struct kiss_pdu_info *info);
 void kiss_cmd_done(struct kiss_cmd *cmd);
+void kiss_cmd_set_sense(struct kiss_cmd *cmd, u8 key, u8 asc, u8 ascq);
+size_t kiss_cmd_copy_to_buf(struct kiss_cmd *cmd, u32 offset,
+			    const void *src, size_t len);
+size_t kiss_cmd_copy_from_buf(struct kiss_cmd *cmd, u32 offset, void *dst,
+			      size_t len);
 int kiss_conn_send(struct kiss_conn *conn, void *bhs, const void *data,
 		   u32 len);
-int kiss_conn_recv(struct kiss_conn *conn, void *buf, u32 len);
 
-/* login.c */
+/* login.c: the login phase, and Text requests in Full Feature Phase */
 int kiss_login(struct kiss_conn *conn);
+int kiss_text_request(struct kiss_conn *conn,
+		      const struct kiss_pdu_info *info);
+void kiss_login_free(struct kiss_conn *conn);
 
 #endif /* KISS_H */
