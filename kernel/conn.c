@@ -33,13 +33,20 @@
 #define KISS_SLOT_CACHE_PAGES	16
 /* A stalled peer cannot hold a send (and so send_mutex) longer. */
 #define KISS_SEND_TIMEOUT	(30 * HZ)
-/* Bound on each receive during login. */
+/* Bound on each receive during login, and on the whole login. */
 #define KISS_LOGIN_TIMEOUT	(15 * HZ)
+#define KISS_LOGIN_DEADLINE	(30 * HZ)
+/* Connections still logging in, all portals together. */
+#define KISS_MAX_LOGINS		64
+/* Keepalive of discovery sessions, which have no target parameters. */
+#define KISS_DISCOVERY_NOPIN_INTERVAL	15
+#define KISS_DISCOVERY_NOPIN_TIMEOUT	30
 
 /* Every connection, from accept to teardown: for module unload. */
 static LIST_HEAD(kiss_conns);
 static DEFINE_SPINLOCK(kiss_conns_lock);
 static DECLARE_WAIT_QUEUE_HEAD(kiss_conns_wq);
+static atomic_t kiss_nr_logins = ATOMIC_INIT(0);
 
 static void kiss_conn_close_work(struct work_struct *work)
 {
@@ -72,8 +79,13 @@ void kiss_conn_close(struct kiss_conn *conn)
 static int kiss_conn_recv_iter(struct kiss_conn *conn, struct msghdr *msg)
 {
 	while (msg_data_left(msg)) {
-		int ret = sock_recvmsg(conn->sock, msg, MSG_WAITALL);
+		int ret;
 
+		/* A byte now and then must not keep a login alive. */
+		if (conn->state == KISS_CONN_LOGIN &&
+		    time_after(jiffies, conn->login_deadline))
+			return -ETIMEDOUT;
+		ret = sock_recvmsg(conn->sock, msg, MSG_WAITALL);
 		if (ret <= 0)
 			return ret ? ret : -ECONNRESET;
 	}
@@ -180,7 +192,8 @@ static int kiss_conn_send_pdu(struct kiss_conn *conn, void *bhs,
 {
 	static const u8 zero_pad[4];
 	struct kiss_sn sn;
-	struct kvec iov[4];
+	/* BHS, header digest, data, padding, data digest */
+	struct kvec iov[5];
 	u8 hdgst[4], ddgst[4];
 	u32 pad = kiss_digest_pad_len(len);
 	size_t total;
@@ -247,6 +260,14 @@ static int kiss_conn_send_pdu(struct kiss_conn *conn, void *bhs,
 	}
 	ret = nr ? kiss_conn_sendmsg(conn, iov, nr, total, 0) : 0;
 out:
+	/*
+	 * A PDU cut short (a send timeout) leaves the stream unframed:
+	 * nothing more may be sent on it.
+	 */
+	if (ret && ret != -ESHUTDOWN) {
+		WRITE_ONCE(conn->closing, true);
+		queue_work(kiss_wq, &conn->close_work);
+	}
 	mutex_unlock(&conn->send_mutex);
 	return ret;
 }
@@ -345,7 +366,10 @@ static void kiss_cmd_free_pages(struct kiss_cmd *cmd, u32 keep)
 {
 	u32 i;
 
-	for (i = keep; i < KISS_MAX_IO_PAGES && cmd->bvec[i].bv_page; i++) {
+	/* No early stop: a failed allocation can leave holes. */
+	for (i = keep; i < KISS_MAX_IO_PAGES; i++) {
+		if (!cmd->bvec[i].bv_page)
+			continue;
 		put_page(cmd->bvec[i].bv_page);
 		cmd->bvec[i].bv_page = NULL;
 	}
@@ -450,21 +474,29 @@ void kiss_cmd_done(struct kiss_cmd *cmd)
 	struct kiss_conn *conn = cmd->conn;
 	unsigned long flags;
 
+	/*
+	 * Wake the tx thread before unlocking: once the command is visible
+	 * the connection may be freed as soon as it has been answered.
+	 */
 	spin_lock_irqsave(&conn->tx_lock, flags);
 	cmd->state = KISS_CMD_RESPOND;
 	list_add_tail(&cmd->tx_entry, &conn->tx_queue);
-	spin_unlock_irqrestore(&conn->tx_lock, flags);
 	wake_up(&conn->tx_wait);
+	spin_unlock_irqrestore(&conn->tx_lock, flags);
 }
 
 /* ------------------------------------------------------------------ */
 /* Responses (tx thread)                                               */
 
-/* Residual of a finished command (RFC 7143 11.4.5). */
+/*
+ * Residual of a finished command (RFC 7143 11.4.5): how the SCSI transfer
+ * length compares with the initiator's EDTL, whatever the status, as LIO
+ * reports it.
+ */
 static u8 kiss_cmd_residual(struct kiss_cmd *cmd, u32 *residual)
 {
 	*residual = 0;
-	if (cmd->status != SAM_STAT_GOOD || cmd->data_len == cmd->edtl)
+	if (cmd->data_len == cmd->edtl)
 		return 0;
 	if (cmd->data_len < cmd->edtl) {
 		*residual = cmd->edtl - cmd->data_len;
@@ -484,9 +516,10 @@ static int kiss_conn_send_data_in(struct kiss_conn *conn,
 	u8 bhs[KISS_BHS_LEN];
 
 	while (off < len) {
-		u32 chunk = min(mxdsl, len - off);
+		/* No PDU straddles a MaxBurstLength sequence boundary. */
+		u32 chunk = min3(mxdsl, len - off, burst - off % burst);
 		bool last = off + chunk == len;
-		/* F closes each MaxBurstLength sequence (RFC 7143 11.7.1). */
+		/* F closes each sequence (RFC 7143 11.7.1). */
 		bool final = last || (off + chunk) % burst == 0;
 		int ret;
 
@@ -538,33 +571,36 @@ static void kiss_conn_send_tmf_rsp(struct kiss_conn *conn)
 	u8 bhs[KISS_BHS_LEN];
 
 	kiss_build_tmf_rsp(bhs, conn->tmf_itt, conn->tmf_response);
+	/* Pairs with the rx thread's acquire: tmf_itt is free again. */
+	smp_store_release(&conn->tmf_ready, false);
 	kiss_conn_send(conn, bhs, NULL, 0);
 }
 
 /* Send a keepalive NOP-In, or give up on a peer that stopped answering. */
 static void kiss_conn_keepalive(struct kiss_conn *conn)
 {
-	struct kiss_target_params *tp;
+	struct kiss_session *sess = conn->sess;
+	u32 interval = KISS_DISCOVERY_NOPIN_INTERVAL;
+	u32 timeout = KISS_DISCOVERY_NOPIN_TIMEOUT;
 	u8 bhs[KISS_BHS_LEN];
 	unsigned long now = jiffies;
 
-	if (!conn->sess || !conn->sess->target)
-		return;
-	tp = &conn->sess->target->params;
-	if (!tp->nopin_interval)
+	if (sess->target) {
+		interval = READ_ONCE(sess->target->params.nopin_interval);
+		timeout = READ_ONCE(sess->target->params.nopin_timeout);
+	}
+	if (!interval)
 		return;
 	if (conn->nopin_ttt != KISS_RESERVED_TAG) {
-		if (time_after(now, conn->nopin_sent + tp->nopin_timeout * HZ)) {
-			pr_warn_ratelimited("%s: no NOP-Out answer from %s in %u s, dropping the connection\n",
-					    conn->sess->target->name,
-					    conn->sess->initiator,
-					    tp->nopin_timeout);
+		if (time_after(now, conn->nopin_sent + timeout * HZ)) {
+			pr_warn_ratelimited("%pISpc: no NOP-Out answer from %s in %u s, dropping the connection\n",
+					    &conn->peer, sess->initiator,
+					    timeout);
 			kiss_conn_close(conn);
 		}
 		return;
 	}
-	if (time_before(now, READ_ONCE(conn->last_rx) +
-			tp->nopin_interval * HZ))
+	if (time_before(now, READ_ONCE(conn->last_rx) + interval * HZ))
 		return;
 	conn->nopin_ttt = (conn->nopin_seq++ & 0x7fffffff) | 0x40000000;
 	conn->nopin_sent = now;
@@ -596,7 +632,6 @@ static int kiss_conn_tx_thread(void *data)
 		/* A TMF answers only after the commands it aborted ended. */
 		if (smp_load_acquire(&conn->tmf_ready) &&
 		    !atomic_read(&conn->tmf_waiting)) {
-			conn->tmf_ready = false;
 			kiss_conn_send_tmf_rsp(conn);
 		}
 		if (!READ_ONCE(conn->closing))
@@ -739,7 +774,8 @@ static int kiss_conn_recv_write_data(struct kiss_conn *conn,
 			crc = kiss_digest_update(crc, conn->scratch, chunk);
 		in_buf += chunk;
 	}
-	return kiss_conn_recv_data_digest(conn, crc);
+	/* An empty data segment has no digest. */
+	return len ? kiss_conn_recv_data_digest(conn, crc) : 0;
 }
 
 /* Solicit what is left of a write, up to MaxOutstandingR2T at a time. */
@@ -804,8 +840,10 @@ static int kiss_conn_scsi_cmd(struct kiss_conn *conn,
 	if (info->ahs_len &&
 	    kiss_pdu_parse_ahs(conn->hdr + KISS_BHS_LEN, info->ahs_len, &ahs))
 		return -EPROTO;
-	if (ahs.has_bidi_len)
-		return -EPROTO;		/* bidirectional: not supported */
+	/* Bidirectional commands are not supported. */
+	if (ahs.has_bidi_len ||
+	    (write && (h->flags & KISS_CMD_READ)))
+		return -EPROTO;
 	/* Immediate data only on writes, within the negotiated limits. */
 	if (imm && (!write || !p->immediate_data || imm > p->first_burst ||
 		    imm > edtl))
@@ -817,7 +855,7 @@ static int kiss_conn_scsi_cmd(struct kiss_conn *conn,
 	cmd = kiss_cmd_alloc(conn, info->immediate);
 	if (!cmd) {
 		/* Only an immediate command can find no slot. */
-		kiss_conn_reject(conn, KISS_REJECT_OUT_OF_RESOURCES, h);
+		kiss_conn_reject(conn, KISS_REJECT_IMMEDIATE_CMD, h);
 		return kiss_conn_skip_data(conn, info);
 	}
 	atomic64_inc(&conn->sess->cmds);
@@ -838,8 +876,9 @@ static int kiss_conn_scsi_cmd(struct kiss_conn *conn,
 	cmd->write = write;
 	cmd->read = h->flags & KISS_CMD_READ;
 
+	/* F=1 on the command: no unsolicited Data-Out follows it. */
 	if (write)
-		cmd->unsol_len = p->initial_r2t ? imm :
+		cmd->unsol_len = p->initial_r2t || info->final ? imm :
 				 min(edtl, p->first_burst);
 	if (kiss_scsi_prepare(cmd) == 0) {
 		u32 len = min(cmd->data_len, edtl);
@@ -952,6 +991,11 @@ static int kiss_conn_nop_out(struct kiss_conn *conn,
 			conn->nopin_ttt = KISS_RESERVED_TAG;
 		return kiss_conn_skip_data(conn, info);
 	}
+	/* The echo must fit the initiator's MaxRecvDataSegmentLength. */
+	if (info->data_len > conn->params.max_xmit_dsl) {
+		kiss_conn_reject(conn, KISS_REJECT_PROTOCOL_ERROR, h);
+		return kiss_conn_skip_data(conn, info);
+	}
 	if (info->data_len) {
 		data = kvmalloc(info->data_padded, GFP_KERNEL);
 		if (!data)
@@ -978,6 +1022,22 @@ out:
 	return ret;
 }
 
+/* Free the writes that wait for Data-Out: rx thread only. */
+static void kiss_conn_drop_waiting(struct kiss_conn *conn)
+{
+	unsigned long idx;
+
+	conn->last_cmd = NULL;
+	for_each_set_bit(idx, conn->slot_map, conn->nr_cmds) {
+		struct kiss_cmd *cmd = &conn->cmds[idx];
+
+		if (cmd->state == KISS_CMD_RECV_DATA) {
+			cmd->aborted = true;
+			kiss_cmd_free(cmd);
+		}
+	}
+}
+
 static int kiss_conn_logout(struct kiss_conn *conn,
 			    const struct kiss_pdu_info *info)
 {
@@ -995,7 +1055,11 @@ static int kiss_conn_logout(struct kiss_conn *conn,
 		 be16_to_cpu(h->cid) != conn->cid)
 		response = KISS_LOGOUT_RSP_NO_CID;
 	kiss_build_logout_rsp(bhs, info->itt, response, 0, 0);
-	/* Commands still running finish before the connection closes. */
+	/*
+	 * Writes still waiting for data will never get it: drop them; those
+	 * at the device finish before the connection closes.
+	 */
+	kiss_conn_drop_waiting(conn);
 	wait_event_timeout(conn->drain_wait,
 			   atomic_read(&conn->in_flight) == 0, 30 * HZ);
 	if (response != KISS_LOGOUT_RSP_SUCCESS)
@@ -1018,7 +1082,8 @@ static int kiss_conn_tmf(struct kiss_conn *conn,
 	if (!kiss_conn_take_cmd_sn(conn, be32_to_cpu(h->cmd_sn),
 				   info->immediate, false))
 		return 0;
-	if (conn->tmf_ready) {
+	/* Pairs with the tx thread's release once it built the answer. */
+	if (smp_load_acquire(&conn->tmf_ready)) {
 		/* One at a time: the initiator waits for each answer. */
 		kiss_conn_reject(conn, KISS_REJECT_TASK_IN_PROGRESS, h);
 		return 0;
@@ -1234,10 +1299,10 @@ static void kiss_conn_free_slots(struct kiss_conn *conn)
 static int kiss_conn_start_ffp(struct kiss_conn *conn)
 {
 	struct kiss_session *sess = conn->sess;
-	u32 depth = sess->discovery ? 1 : sess->target->params.queue_depth;
 	int ret;
 
-	ret = kiss_conn_alloc_slots(conn, depth);
+	/* The depth the login's MaxCmdSN was computed from. */
+	ret = kiss_conn_alloc_slots(conn, conn->queue_depth);
 	if (ret)
 		return ret;
 	conn->sock->sk->sk_rcvtimeo = MAX_SCHEDULE_TIMEOUT;
@@ -1260,16 +1325,9 @@ static void kiss_conn_drain(struct kiss_conn *conn)
 
 	if (!conn->slot_map)
 		return;
-	for_each_set_bit(idx, conn->slot_map, conn->nr_cmds) {
-		struct kiss_cmd *cmd = &conn->cmds[idx];
-
-		if (cmd->state == KISS_CMD_RECV_DATA) {
-			cmd->aborted = true;
-			kiss_cmd_free(cmd);
-		} else {
-			cmd->aborted = true;
-		}
-	}
+	kiss_conn_drop_waiting(conn);
+	for_each_set_bit(idx, conn->slot_map, conn->nr_cmds)
+		conn->cmds[idx].aborted = true;
 	/* Bios cannot be recalled: wait for them, however long. */
 	while (!wait_event_timeout(conn->drain_wait,
 				   atomic_read(&conn->in_flight) == 0,
@@ -1283,6 +1341,10 @@ static void kiss_conn_release_work(struct work_struct *work)
 	struct kiss_conn *conn = container_of(work, struct kiss_conn,
 					      release_work);
 
+	/* Off the list first: kiss_conn_stop_all() must not find it. */
+	spin_lock(&kiss_conns_lock);
+	list_del(&conn->entry);
+	spin_unlock(&kiss_conns_lock);
 	/* The rx thread waits in kthread_should_stop() for this. */
 	kthread_stop(conn->rx_thread);
 	put_task_struct(conn->rx_thread);
@@ -1290,12 +1352,8 @@ static void kiss_conn_release_work(struct work_struct *work)
 	sock_release(conn->sock);
 	free_page((unsigned long)conn->scratch);
 	kiss_login_free(conn);
-
-	spin_lock(&kiss_conns_lock);
-	list_del(&conn->entry);
-	spin_unlock(&kiss_conns_lock);
-	wake_up_all(&kiss_conns_wq);
 	kfree(conn);
+	wake_up_all(&kiss_conns_wq);
 }
 
 static int kiss_conn_rx_thread(void *data)
@@ -1305,6 +1363,7 @@ static int kiss_conn_rx_thread(void *data)
 	int ret;
 
 	ret = kiss_login(conn);
+	atomic_dec(&kiss_nr_logins);
 	if (!ret)
 		ret = kiss_conn_start_ffp(conn);
 	if (!ret) {
@@ -1358,19 +1417,24 @@ int kiss_conn_start(struct kiss_portal *portal, struct socket *sock)
 	struct kiss_conn *conn;
 	int ret;
 
+	/* Logins cost a thread and buffers: bound how many run at once. */
+	if (atomic_inc_return(&kiss_nr_logins) > KISS_MAX_LOGINS) {
+		ret = -EBUSY;
+		goto err_count;
+	}
+	ret = -ENOMEM;
 	conn = kzalloc(sizeof(*conn), GFP_KERNEL);
 	if (!conn)
-		return -ENOMEM;
+		goto err_count;
 	conn->scratch = (void *)__get_free_page(GFP_KERNEL);
-	if (!conn->scratch) {
-		kfree(conn);
-		return -ENOMEM;
-	}
+	if (!conn->scratch)
+		goto err_free_conn;
 	conn->sock = sock;
 	conn->portal = portal;
 	conn->state = KISS_CONN_LOGIN;
 	conn->nopin_ttt = KISS_RESERVED_TAG;
 	conn->last_rx = jiffies;
+	conn->login_deadline = jiffies + KISS_LOGIN_DEADLINE;
 	mutex_init(&conn->send_mutex);
 	spin_lock_init(&conn->tx_lock);
 	INIT_LIST_HEAD(&conn->tx_queue);
@@ -1390,9 +1454,7 @@ int kiss_conn_start(struct kiss_portal *portal, struct socket *sock)
 	conn->rx_thread = kthread_create(kiss_conn_rx_thread, conn, "kiss_rx");
 	if (IS_ERR(conn->rx_thread)) {
 		ret = PTR_ERR(conn->rx_thread);
-		free_page((unsigned long)conn->scratch);
-		kfree(conn);
-		return ret;
+		goto err_free_page;
 	}
 	get_task_struct(conn->rx_thread);
 	spin_lock(&kiss_conns_lock);
@@ -1400,6 +1462,14 @@ int kiss_conn_start(struct kiss_portal *portal, struct socket *sock)
 	spin_unlock(&kiss_conns_lock);
 	wake_up_process(conn->rx_thread);
 	return 0;
+
+err_free_page:
+	free_page((unsigned long)conn->scratch);
+err_free_conn:
+	kfree(conn);
+err_count:
+	atomic_dec(&kiss_nr_logins);
+	return ret;
 }
 
 /**

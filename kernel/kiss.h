@@ -328,6 +328,8 @@ struct kiss_conn {
 	u8			tmf_response;
 	bool			tmf_ready;
 	atomic_t		tmf_waiting;	/* aborted commands running */
+	u32			queue_depth;	/* negotiated at login */
+	unsigned long		login_deadline;	/* jiffies */
 	/* keepalive */
 	unsigned long		last_rx;	/* jiffies */
 	u32			nopin_ttt;	/* outstanding ping, or reserved */

@@ -536,8 +536,10 @@ static u16 kiss_login_complete(struct kiss_conn *conn,
 	sess->params.data_digest = p->data_digest == KISS_DIGEST_CRC32C;
 	conn->sess = sess;
 	/* The final Login Response opens the whole window. */
-	atomic_set(&conn->max_cmd_sn, conn->exp_cmd_sn - 1 +
-		   (sess->target ? sess->target->params.queue_depth : 1));
+	conn->queue_depth = sess->target ?
+			    READ_ONCE(sess->target->params.queue_depth) : 1;
+	atomic_set(&conn->max_cmd_sn,
+		   conn->exp_cmd_sn - 1 + conn->queue_depth);
 	if (kiss_session_register(sess))
 		return KISS_LOGIN_TARGET_REMOVED;
 	return 0;
@@ -820,6 +822,8 @@ int kiss_text_request(struct kiss_conn *conn,
 		l->text_gathering = true;
 		l->text_ttt = (l->text_ttt + 1) & 0x7fffffff;
 		kiss_build_text_rsp(bhs, info->itt, l->text_ttt, false, 0);
+		/* An empty acknowledgment: F=0 and C=0 (RFC 7143 11.11.2). */
+		bhs[1] &= ~KISS_TEXT_CONTINUE;
 		return kiss_conn_send(conn, bhs, NULL, 0);
 	}
 	if (kiss_text_accum_finish(&l->acc) ||
@@ -830,6 +834,8 @@ int kiss_text_request(struct kiss_conn *conn,
 		return 0;
 	}
 	kiss_text_accum_reset(&l->acc);
+	/* MaxRecvDataSegmentLength may be declared again in FFP. */
+	WRITE_ONCE(conn->params.max_xmit_dsl, l->neg.p.max_xmit_dsl);
 	if (l->neg.send_targets &&
 	    kiss_send_targets(conn, &l->out, l->neg.send_targets_value))
 		return -ESHUTDOWN;

@@ -191,6 +191,17 @@ void kiss_lun_disable(struct kiss_lun *lun)
 	/* after this, no kiss_lun_get() can still be looking at the LUN */
 	synchronize_rcu();
 	percpu_ref_kill(&lun->ref);
+	if (!wait_for_completion_timeout(&lun->ref_done, KISS_LUN_DRAIN_LOG)) {
+		/*
+		 * A write waiting for Data-Out that never comes pins the
+		 * LUN for as long as the initiator likes: end the sessions,
+		 * which frees such commands; bios still at the device are
+		 * waited for, since they cannot be recalled.
+		 */
+		pr_warn("%s: LUN %u: commands still in flight after %lu s, closing the target's sessions\n",
+			target->name, lun->id, (jiffies - start) / HZ);
+		kiss_target_close_sessions(target);
+	}
 	while (!wait_for_completion_timeout(&lun->ref_done,
 					    KISS_LUN_DRAIN_LOG))
 		pr_warn("%s: LUN %u: still waiting for commands in flight after %lu s\n",

@@ -132,6 +132,8 @@ static void kiss_session_reinstate(struct kiss_target *target,
 		    !memcmp(sess->isid, isid, sizeof(sess->isid))) {
 			old = sess;
 			kref_get(&old->ref);
+			/* Its conn lives while the session is listed. */
+			kiss_conn_close(old->conn);
 			break;
 		}
 	}
@@ -141,7 +143,6 @@ static void kiss_session_reinstate(struct kiss_target *target,
 
 	pr_info("%s: reinstating session of %s (tsih %u)\n", target->name,
 		initiator, old->tsih);
-	kiss_conn_close(old->conn);
 	/* The old connection's teardown waits only for its own bios. */
 	wait_event(kiss_sess_wq, list_empty_careful(&old->entry));
 	kiss_session_put(old);
@@ -221,14 +222,20 @@ void kiss_target_close_sessions_of(struct kiss_target *target,
 {
 	struct kiss_session *sess;
 
-	spin_lock(&target->sess_lock);
-	list_for_each_entry(sess, &target->sessions, entry)
-		if (!initiator || !strcmp(sess->initiator, initiator))
-			kiss_conn_close(sess->conn);
-	spin_unlock(&target->sess_lock);
-
-	wait_event(kiss_sess_wq,
-		   !kiss_target_has_session_of(target, initiator));
+	/*
+	 * Close again on each round: a login that passed its checks before
+	 * the caller changed the configuration may still register.
+	 */
+	do {
+		spin_lock(&target->sess_lock);
+		list_for_each_entry(sess, &target->sessions, entry)
+			if (!initiator || !strcmp(sess->initiator, initiator))
+				kiss_conn_close(sess->conn);
+		spin_unlock(&target->sess_lock);
+	} while (!wait_event_timeout(kiss_sess_wq,
+				     !kiss_target_has_session_of(target,
+								 initiator),
+				     HZ));
 }
 
 void kiss_target_close_sessions(struct kiss_target *target)
