@@ -201,11 +201,12 @@ void kiss_lun_disable(struct kiss_lun *lun)
 		pr_warn("%s: LUN %u: commands still in flight after %lu s, closing the target's sessions\n",
 			target->name, lun->id, (jiffies - start) / HZ);
 		kiss_target_close_sessions(target);
+		/* (a completion is consumed by the wait that sees it) */
+		while (!wait_for_completion_timeout(&lun->ref_done,
+						    KISS_LUN_DRAIN_LOG))
+			pr_warn("%s: LUN %u: still waiting for commands in flight after %lu s\n",
+				target->name, lun->id, (jiffies - start) / HZ);
 	}
-	while (!wait_for_completion_timeout(&lun->ref_done,
-					    KISS_LUN_DRAIN_LOG))
-		pr_warn("%s: LUN %u: still waiting for commands in flight after %lu s\n",
-			target->name, lun->id, (jiffies - start) / HZ);
 	percpu_ref_exit(&lun->ref);
 	kiss_bdev_close(&lun->bdev);
 	lun->enabled = false;
