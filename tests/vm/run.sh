@@ -108,6 +108,8 @@ q() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }
 	echo "VM_DIR=$(q "$gdir")"
 	echo "VM_KMEMLEAK=$kmemleak"
 	echo "KISS_VM_ALLOW=$(q "$allow"); export KISS_VM_ALLOW"
+	# KISS_QUICK=1: tests do less (the debug kernel is slow).
+	echo "KISS_QUICK=$(q "${KISS_QUICK:-0}"); export KISS_QUICK"
 	printf 'set --'
 	printf ' %s' "$(q "$script")"
 	for a in "$@"; do printf ' %s' "$(q "$a")"; done

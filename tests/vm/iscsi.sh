@@ -1,0 +1,91 @@
+#!/bin/bash
+# iscsi.sh KISS_KO   (in the guest: tests/vm/run.sh tests/vm/iscsi.sh KISS_KO)
+#
+# kiss end to end with open-iscsi over loopback: discovery, login with no
+# auth, CHAP and mutual CHAP (and refusals), an initiator not in the ACL,
+# ext4 on the LUN with fsck, fio with crc32c verification (also with
+# header and data digests), logout, kissctl clear and rmmod.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=lib.sh
+. "$here/lib.sh"
+
+ko=${1:?usage: $0 KISS_KO}
+T=iqn.2026-11.org.kiss:test
+I=iqn.1993-08.org.debian:01:kisstest
+P=127.0.0.1:3260
+
+# KISS_QUICK=1 (debug kernel): smaller fio runs.
+if [ "${KISS_QUICK:-0}" = 1 ]; then sz1=4m sz2=8m; else sz1=32m sz2=64m; fi
+
+kiss_load "$ko" || exit 1
+modprobe brd rd_nr=1 rd_size=262144 || exit 1	# 256 MiB
+iscsid_start "$I"
+
+login() {	# [iscsiadm node options...]
+	iscsiadm -m discovery -t st -p "$P" >/tmp/disc.out 2>&1 || return 1
+	grep -q "$T" /tmp/disc.out || return 1
+	local o
+	for o in "$@"; do
+		iscsiadm -m node -T "$T" -p "$P" -o update $o || return 1
+	done
+	iscsiadm -m node -T "$T" -p "$P" --login
+}
+logout() {
+	iscsiadm -m node -T "$T" -p "$P" --logout >/dev/null 2>&1
+	iscsiadm -m node -o delete >/dev/null 2>&1
+	true
+}
+
+check "target add" "$KISSCTL" target add "$T" --portal "$P"
+check "lun add" "$KISSCTL" lun add "$T" 0 /dev/ram0
+check_fails "login refused without ACL" login
+logout
+check "acl add" "$KISSCTL" acl add "$T" "$I"
+check "discovery shows the target" login
+dev=$(wait_for_disk "$T")
+check "disk appears" test -n "$dev"
+check "session listed" sh -c "'$KISSCTL' session list | grep -q '$I'"
+if [ -n "$dev" ]; then
+	check "dd write+read back" sh -c "head -c 4194304 /dev/urandom > /tmp/pat && dd if=/tmp/pat of=$dev bs=1M oflag=direct status=none && cmp -n 4194304 /tmp/pat $dev"
+	check "mkfs.ext4" mkfs.ext4 -q -F "$dev"
+	mkdir -p /mnt/kiss
+	check "mount" mount "$dev" /mnt/kiss
+	check "write files" sh -c "for i in \$(seq 1 20); do head -c 300000 /dev/urandom > /mnt/kiss/f\$i; done; sync"
+	check "umount" umount /mnt/kiss
+	check "fsck clean" fsck.ext4 -n -f "$dev"
+	check "fio 4k randwrite QD32 verify" fio --name=rw --filename="$dev" --direct=1 --ioengine=libaio --rw=randwrite --bs=4k --iodepth=32 --size=$sz1 --verify=crc32c --do_verify=1 --output=/tmp/fio1.out
+	check "fio 128k seq write verify" fio --name=sw --filename="$dev" --direct=1 --ioengine=libaio --rw=write --bs=128k --iodepth=8 --size=$sz2 --verify=crc32c --do_verify=1 --output=/tmp/fio2.out
+	grep -h 'IOPS=' /tmp/fio1.out /tmp/fio2.out 2>/dev/null | sed 's/^/# /'
+fi
+check "logout" iscsiadm -m node -T "$T" -p "$P" --logout
+logout
+
+# Header and data digests.
+check "login with digests" login "-n node.conn[0].iscsi.HeaderDigest -v CRC32C" "-n node.conn[0].iscsi.DataDigest -v CRC32C"
+dev=$(wait_for_disk "$T")
+check "digests negotiated" sh -c "'$KISSCTL' session list | grep -q CRC32C"
+[ -n "$dev" ] && check "fio verify with digests" fio --name=dg --filename="$dev" --direct=1 --ioengine=libaio --rw=randwrite --bs=16k --iodepth=16 --size=$sz1 --verify=crc32c --do_verify=1 --output=/tmp/fio3.out
+logout
+
+# CHAP, one way and mutual.
+check "acl with CHAP" sh -c "'$KISSCTL' acl del '$T' '$I' && '$KISSCTL' acl add '$T' '$I' --chap user1:secret123456 --mutual tgt1:tsecret12345678"
+chap="-n node.session.auth.authmethod -v CHAP"
+check_fails "login without CHAP refused" login
+logout
+check_fails "wrong CHAP secret refused" login "$chap" "-n node.session.auth.username -v user1" "-n node.session.auth.password -v wrongsecret99"
+logout
+check "one-way CHAP login" login "$chap" "-n node.session.auth.username -v user1" "-n node.session.auth.password -v secret123456"
+logout
+check "mutual CHAP login" login "$chap" "-n node.session.auth.username -v user1" "-n node.session.auth.password -v secret123456" "-n node.session.auth.username_in -v tgt1" "-n node.session.auth.password_in -v tsecret12345678"
+check_fails "mutual CHAP with wrong target secret refused" sh -c "iscsiadm -m node -T '$T' -p '$P' --logout; iscsiadm -m node -T '$T' -p '$P' -o update -n node.session.auth.password_in -v notthesecret1 && iscsiadm -m node -T '$T' -p '$P' --login"
+logout
+
+# Teardown with a session logged in.
+check "login again" login "$chap" "-n node.session.auth.username -v user1" "-n node.session.auth.password -v secret123456"
+wait_for_disk "$T" >/dev/null
+check "kissctl clear with a session" "$KISSCTL" clear
+logout
+iscsid_stop
+check "rmmod kiss" rmmod kiss
+finish
