@@ -206,9 +206,13 @@ static int kiss_scsi_check_iu(struct kiss_cmd *cmd, const struct kiss_cdb *c,
 {
 	if (!len)
 		return 0;
-	/* with no data at all the R and W flags say nothing (RFC 7143) */
-	if (cmd->edtl && ((c->dir == KISS_DIR_IN && !cmd->read) ||
-			  (c->dir == KISS_DIR_OUT && !cmd->write)))
+	/*
+	 * With no data at all the R and W flags say nothing (RFC 7143).  A
+	 * write without Data-Out would put stale pages on the medium: refused.
+	 * A read flagged W runs, its Data-Out dropped and no Data-In sent,
+	 * as LIO does (iscsi-test-cu's Read10Invalid expects GOOD).
+	 */
+	if (cmd->edtl && c->dir == KISS_DIR_OUT && !cmd->write)
 		return kiss_scsi_fail_iu(cmd);
 	if (c->dir != KISS_DIR_OUT)
 		return 0;
@@ -307,11 +311,9 @@ int kiss_scsi_prepare(struct kiss_cmd *cmd)
 	if (kiss_cdb_check_range(&c, lun->nr_blocks, &s))
 		return kiss_scsi_fail(cmd, &s);
 
-	ret = kiss_scsi_check_iu(cmd, &c, len);
-	if (ret)
-		return ret;
+	/* Set first: a refusal below still reports its residual. */
 	cmd->data_len = len;
-	return 0;
+	return kiss_scsi_check_iu(cmd, &c, len);
 }
 
 /**
