@@ -26,6 +26,7 @@
 
 #include "kiss.h"
 #include "proto/digest.h"
+#include "proto/scsi.h"
 
 /* Slots beyond the queue depth for immediate commands (no CmdSN). */
 #define KISS_IMMEDIATE_SLOTS	4
@@ -453,13 +454,10 @@ size_t kiss_cmd_copy_from_buf(struct kiss_cmd *cmd, u32 offset, void *dst,
  */
 void kiss_cmd_set_sense(struct kiss_cmd *cmd, u8 key, u8 asc, u8 ascq)
 {
-	memset(cmd->sense, 0, 18);
-	cmd->sense[0] = 0x70;		/* current error, fixed format */
-	cmd->sense[2] = key;
-	cmd->sense[7] = 10;		/* additional sense length */
-	cmd->sense[12] = asc;
-	cmd->sense[13] = ascq;
-	cmd->sense_len = 18;
+	struct kiss_sense_info s = { .key = key, .asc = asc, .ascq = ascq };
+
+	cmd->sense_len = kiss_sense_build(cmd->sense, sizeof(cmd->sense), &s,
+					  false);
 	cmd->status = SAM_STAT_CHECK_CONDITION;
 }
 
