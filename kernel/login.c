@@ -176,19 +176,10 @@ static const char *kiss_login_value(struct kiss_login *l, const char *key,
 	return pair.value;
 }
 
+/* Does the list-of-values @list (RFC 7143 6.1) hold @item? */
 static bool kiss_list_has(const char *list, size_t len, const char *item)
 {
-	size_t n = strlen(item), pos = 0;
-
-	while (pos < len) {
-		const char *comma = memchr(list + pos, ',', len - pos);
-		size_t end = comma ? comma - list : len;
-
-		if (end - pos == n && !memcmp(list + pos, item, n))
-			return true;
-		pos = end + 1;
-	}
-	return false;
+	return kiss_text_list_select(list, len, &item, 1) >= 0;
 }
 
 /*
