@@ -1565,17 +1565,21 @@ static const struct config_item_type kiss_target_type = {
 	.ct_owner	= THIS_MODULE,
 };
 
+/* The negotiation defaults are the negotiator's own: one place for them. */
 static void kiss_target_params_default(struct kiss_target_params *p)
 {
-	p->max_recv_dsl = 262144;
-	p->max_burst = 1048576;
-	p->first_burst = 65536;
-	p->max_outstanding_r2t = 1;
+	struct kiss_neg_config cfg;
+
+	kiss_neg_config_default(&cfg);
+	p->max_recv_dsl = cfg.max_recv_dsl;
+	p->max_burst = cfg.max_burst_length;
+	p->first_burst = cfg.first_burst_length;
+	p->max_outstanding_r2t = cfg.max_outstanding_r2t;
+	p->immediate_data = cfg.immediate_data;
+	p->initial_r2t = cfg.initial_r2t;
+	p->header_digests = cfg.header_digests;
+	p->data_digests = cfg.data_digests;
 	p->queue_depth = KISS_DEFAULT_QUEUE_DEPTH;
-	p->immediate_data = true;
-	p->initial_r2t = false;
-	p->header_digests = KISS_DIGESTS_ALL;
-	p->data_digests = KISS_DIGESTS_ALL;
 	p->nopin_interval = 15;
 	p->nopin_timeout = 30;
 }
