@@ -2,7 +2,9 @@
 /*
  * kissctl: initiator ACLs and the CHAP settings (per ACL, per target for
  * allow_any_initiator=1, and for discovery sessions).  Secrets are only
- * ever written, never read back or printed.
+ * ever written, never read back or printed; the kernel cannot give them
+ * back, so each one written is also kept in the secrets store for
+ * "kissctl save" (store.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -61,6 +63,26 @@ static int auth_write(const char *dir, const struct auth_args *a)
 	if (ret)
 		kissctl_err("cannot set CHAP in %s: %s", dir, cfs_strerror(ret));
 	return ret ? -1 : 0;
+}
+
+/* After the change to @dir is committed: what the store keeps. */
+static void auth_remember(const char *dir, const struct auth_args *a)
+{
+	struct kiss_auth_rec r = { 0 };
+
+	if (!a->has_chap) {
+		secrets_del(dir);
+		return;
+	}
+	snprintf(r.userid, sizeof(r.userid), "%s", a->chap.user);
+	snprintf(r.password, sizeof(r.password), "%s", a->chap.secret);
+	if (a->has_mutual) {
+		snprintf(r.userid_mutual, sizeof(r.userid_mutual), "%s",
+			 a->mutual.user);
+		snprintf(r.password_mutual, sizeof(r.password_mutual), "%s",
+			 a->mutual.secret);
+	}
+	secrets_put(dir, &r);
 }
 
 /*
@@ -134,6 +156,8 @@ int cmd_acl_add(int argc, char **argv)
 	if (a.has_chap && auth_write(dir, &a))
 		goto err_rollback;
 	cfs_tx_commit();
+	if (a.has_chap)
+		auth_remember(dir, &a);
 	return 0;
 
 err_rollback:
@@ -162,7 +186,17 @@ int cmd_acl_del(int argc, char **argv)
 			    cfs_strerror(ret));
 		return 1;
 	}
+	acl_forget(argv[0], argv[1]);
 	return 0;
+}
+
+/* The secrets of an ACL that is gone. */
+void acl_forget(const char *iqn, const char *ini)
+{
+	char prefix[KISS_NAME_MAX * 2 + 32];
+
+	snprintf(prefix, sizeof(prefix), "targets/%s/acls/%s/", iqn, ini);
+	secrets_del(prefix);
 }
 
 static void auth_print(const char *what, const char *dir, const char *enforce)
@@ -231,6 +265,7 @@ static int auth_cmd(int argc, char **argv, const char *dir,
 		}
 	}
 	cfs_tx_commit();
+	auth_remember(dir, &a);
 	return 0;
 
 err_rollback:
@@ -254,4 +289,23 @@ int cmd_target_auth(int argc, char **argv)
 		return 1;
 	snprintf(dir, sizeof(dir), "targets/%s/auth", argv[0]);
 	return auth_cmd(argc - 1, argv + 1, dir, NULL, argv[0]);
+}
+
+int cmd_acl_auth(int argc, char **argv)
+{
+	char dir[KISS_NAME_MAX * 2 + 32], what[KISS_NAME_MAX + 8];
+
+	if (argc < 2 || argv[0][0] == '-' || argv[1][0] == '-')
+		return kissctl_usage();
+	if (valid_iscsi_name(argv[1], "initiator name") || cfs_check_loaded() ||
+	    valid_target(argv[0]))
+		return 1;
+	if (!cfs_is_dir("targets/%s/acls/%s", argv[0], argv[1])) {
+		kissctl_err("no ACL for %s in target %s; see kissctl show %s",
+			    argv[1], argv[0], argv[0]);
+		return 1;
+	}
+	snprintf(dir, sizeof(dir), "targets/%s/acls/%s/auth", argv[0], argv[1]);
+	snprintf(what, sizeof(what), "acl %s", argv[1]);
+	return auth_cmd(argc - 2, argv + 2, dir, NULL, what);
 }

@@ -53,6 +53,8 @@ int cmd_clear(int argc, char **argv)
 			failed++;
 		}
 	}
+	if (!failed)
+		secrets_del("");
 	if (failed)
 		kissctl_err("%d object%s left; see kissctl show", failed,
 			    failed == 1 ? "" : "s");

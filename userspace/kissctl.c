@@ -65,18 +65,41 @@ static const struct kissctl_cmd commands[] = {
 	{ "acl", "del", "IQN INITIATOR_IQN",
 	  "Remove the ACL; the initiator's sessions are closed.",
 	  cmd_acl_del },
+	{ "acl", "auth", "IQN INITIATOR_IQN [--chap USER:SECRET [--mutual USER:SECRET] | --none]",
+	  "Change the CHAP settings of an existing ACL (next login), or with\n"
+	  "--none stop asking this initiator for CHAP.  Without options, print\n"
+	  "the setting (never the secret).",
+	  cmd_acl_auth },
 	{ "discovery", "auth", "[--chap USER:SECRET [--mutual USER:SECRET] | --none]",
 	  "Require CHAP on discovery sessions, or with --none stop requiring it.\n"
 	  "Without options, print the setting (never the secret).",
 	  cmd_discovery_auth },
-	{ NULL, "show", "[IQN]",
+	{ NULL, "show", "[--json] [IQN]",
 	  "Portals, targets with their portals, LUNs, ACLs and sessions, and\n"
-	  "discovery authentication.  Secrets are never shown.",
+	  "discovery authentication.  Secrets are never shown.  --json prints the\n"
+	  "schema of kissctl save without the secrets, plus each LUN's size and\n"
+	  "block_size and each target's sessions; with IQN, that target's object.",
 	  cmd_show },
-	{ "session", "list", "[IQN]",
+	{ "session", "list", "[--json] [IQN]",
 	  "One line per logged-in session: target, initiator, ISID, TSIH, CID,\n"
-	  "peer and local address, digests, MaxRecvDataSegmentLength, counters.",
+	  "peer and local address, digests, MaxRecvDataSegmentLength, counters,\n"
+	  "and any other field the kernel reports.  --json: an array of objects.",
 	  cmd_session_list },
+	{ NULL, "save", "[FILE]",
+	  "Write the whole configuration, CHAP secrets included, as JSON to FILE\n"
+	  "(default " KISS_CONFIG_FILE ", - for standard output): a new\n"
+	  "file of mode 0600, renamed over the old one.  The kernel never gives a\n"
+	  "secret back: save takes them from " KISS_SECRETS_FILE ", where\n"
+	  "kissctl keeps each secret it sets, and refuses (naming the object) if a\n"
+	  "secret was set some other way.",
+	  cmd_save },
+	{ NULL, "restore", "[FILE]",
+	  "Make the tree what FILE (default " KISS_CONFIG_FILE ") says: the\n"
+	  "whole file is checked first; objects it does not name are removed; the\n"
+	  "others are created or changed, only where they differ, so a second\n"
+	  "restore changes nothing.  If the kernel refuses a value, the changes of\n"
+	  "this restore are undone and the object is named.",
+	  cmd_restore },
 	{ NULL, "clear", "",
 	  "Remove everything: targets (disabled first, then LUNs, ACLs, portal\n"
 	  "links), portals, discovery CHAP.  Sessions are closed.",
@@ -86,12 +109,25 @@ static const struct kissctl_cmd commands[] = {
 #define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
 
 static const struct kissctl_cmd *current;
+static char err_ctx[KISS_NAME_MAX * 2 + 64];
+
+void kissctl_err_ctx(const char *fmt, ...)
+{
+	va_list ap;
+
+	err_ctx[0] = '\0';
+	if (!fmt)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err_ctx, sizeof(err_ctx), fmt, ap);
+	va_end(ap);
+}
 
 void kissctl_err(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("kissctl: ", stderr);
+	fprintf(stderr, "kissctl: %s", err_ctx);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -102,6 +138,17 @@ static void cmd_line(FILE *f, const struct kissctl_cmd *c, const char *indent)
 {
 	fprintf(f, "%skissctl %s%s%s%s%s\n", indent, c->object ? c->object : "",
 		c->object ? " " : "", c->verb, c->args[0] ? " " : "", c->args);
+}
+
+void kissctl_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("kissctl: warning: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
 }
 
 /* Wrong arguments: the usage of the command, in one line. */

@@ -33,6 +33,11 @@ struct kissctl_cmd {
 /* kissctl.c */
 void kissctl_err(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
+void kissctl_warn(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+/* What kissctl_err() puts before each message ("restore: target T: "); NULL clears. */
+void kissctl_err_ctx(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
 int kissctl_usage(void);
 int kissctl_opt(int argc, char **argv, int *i, const char *name,
 		const char **val);
@@ -157,6 +162,8 @@ int cmd_acl_add(int argc, char **argv);
 int cmd_acl_del(int argc, char **argv);
 int cmd_target_auth(int argc, char **argv);
 int cmd_discovery_auth(int argc, char **argv);
+int cmd_acl_auth(int argc, char **argv);
+void acl_forget(const char *iqn, const char *ini);
 int auth_clear(const char *dir);
 
 /* show.c */
@@ -165,5 +172,32 @@ int cmd_session_list(int argc, char **argv);
 
 /* clear.c */
 int cmd_clear(int argc, char **argv);
+
+/* store.c: files kissctl writes (config, secrets), atomically, 0600. */
+#define KISS_CONFIG_FILE	"/etc/kiss/config.json"
+#define KISS_SECRETS_FILE	"/etc/kiss/secrets.json"
+
+struct kiss_auth_rec {
+	char	userid[KISS_USERID_MAX + 1];
+	char	password[KISS_SECRET_MAX + 1];
+	char	userid_mutual[KISS_USERID_MAX + 1];
+	char	password_mutual[KISS_SECRET_MAX + 1];
+};
+
+int file_write_atomic(const char *path, const char *data, size_t len);
+int fputs_atomic(const char *path, char *text);
+const char *secrets_path(void);
+int secrets_get(const char *dir, struct kiss_auth_rec *r);
+void secrets_put(const char *dir, const struct kiss_auth_rec *r);
+void secrets_del(const char *prefix);
+struct json_t;
+void secrets_replace(struct json_t *auth);
+
+/* config.c: the tree as JSON (save, show --json) and back (restore). */
+struct json_t *tree_json(bool secrets, bool live, const char *only, int *err);
+int json_print(struct json_t *j);
+struct json_t *session_json(const char *target, const char *line);
+int cmd_save(int argc, char **argv);
+int cmd_restore(int argc, char **argv);
 
 #endif /* KISSCTL_H */

@@ -3,6 +3,8 @@
  * kissctl: output for people ("show") and the session table.  Nothing here
  * writes to configfs, and no secret is ever read.
  */
+#include <ctype.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,19 +182,48 @@ static void show_discovery(void)
 		printf("discovery: no CHAP\n");
 }
 
+/* [--json] [IQN] for show and session list */
+static int json_args(int argc, char **argv, bool *json, const char **iqn)
+{
+	int i;
+
+	*json = false;
+	*iqn = NULL;
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			*json = true;
+		else if (argv[i][0] == '-')
+			return kissctl_unknown_opt(argv[i]);
+		else if (*iqn)
+			return kissctl_usage();
+		else
+			*iqn = argv[i];
+	}
+	if (cfs_check_loaded() || (*iqn && valid_target(*iqn)))
+		return 1;
+	return 0;
+}
+
 int cmd_show(int argc, char **argv)
 {
 	struct cfs_list l;
+	const char *iqn;
+	json_t *j;
+	bool json;
 	size_t i;
+	int ret;
 
-	if (argc > 1 || (argc == 1 && argv[0][0] == '-'))
-		return kissctl_usage();
-	if (cfs_check_loaded())
-		return 1;
-	if (argc == 1) {
-		if (valid_target(argv[0]))
-			return 1;
-		show_target(argv[0]);
+	ret = json_args(argc, argv, &json, &iqn);
+	if (ret)
+		return ret;
+	if (json) {
+		j = tree_json(false, true, iqn, &ret);
+		ret = json_print(j);
+		json_decref(j);
+		return ret ? 1 : 0;
+	}
+	if (iqn) {
+		show_target(iqn);
 		return 0;
 	}
 	show_portals();
@@ -207,35 +238,81 @@ int cmd_show(int argc, char **argv)
 
 /* --- session list --- */
 
-static const char *const session_cols[] = {
-	"TARGET", "INITIATOR", "ISID", "TSIH", "CID", "PEER", "LOCAL",
-	"HDGST", "DDGST", "MRDSL", "CMDS", "READ_BYTES", "WRITE_BYTES",
-};
+/*
+ * The columns: the fields Documentation/configfs.md lists, then any
+ * other field the kernel reports, in the order first seen.
+ */
+#define MAX_COLS	32
+
 static const char *const session_keys[] = {
 	NULL, "initiator", "isid", "tsih", "cid", "peer", "local",
 	"hdgst", "ddgst", "mrdsl", "cmds", "read_bytes", "write_bytes",
 };
-#define NCOLS	(sizeof(session_cols) / sizeof(session_cols[0]))
+#define NKNOWN	(sizeof(session_keys) / sizeof(session_keys[0]))
 
 struct table {
-	char	**cell;		/* rows * NCOLS */
+	char	*key[MAX_COLS];	/* NULL: the target */
+	char	*head[MAX_COLS];
+	size_t	ncols;
+	char	**cell;		/* rows * MAX_COLS */
 	size_t	rows;
-	size_t	width[NCOLS];
+	size_t	width[MAX_COLS];
 };
+
+static int table_col(struct table *t, const char *key)
+{
+	char *p;
+
+	if (t->ncols == MAX_COLS)
+		return 0;
+	t->key[t->ncols] = key ? strdup(key) : NULL;
+	t->head[t->ncols] = strdup(key ? key : "target");
+	if ((key && !t->key[t->ncols]) || !t->head[t->ncols])
+		return -1;
+	for (p = t->head[t->ncols]; *p; p++)
+		*p = toupper((unsigned char)*p);
+	t->width[t->ncols] = strlen(t->head[t->ncols]);
+	t->ncols++;
+	return 0;
+}
+
+/* New fields of @line become columns. */
+static int table_extra(struct table *t, const char *line)
+{
+	const char *p = line;
+	char key[64];
+	size_t i;
+
+	while (*p) {
+		size_t tl = strcspn(p, " \t"), kl = strcspn(p, "=");
+
+		if (kl < tl && kl < sizeof(key)) {
+			snprintf(key, sizeof(key), "%.*s", (int)kl, p);
+			for (i = 0; i < t->ncols; i++)
+				if (t->key[i] && !strcmp(t->key[i], key))
+					break;
+			if (i == t->ncols && table_col(t, key))
+				return -1;
+		}
+		p += tl;
+		p += strspn(p, " \t");
+	}
+	return 0;
+}
 
 static int table_add(struct table *t, const char *iqn, const char *line)
 {
 	char buf[KISS_VALUE_MAX], **c;
 	size_t i, l;
 
-	c = realloc(t->cell, (t->rows + 1) * NCOLS * sizeof(*c));
+	c = realloc(t->cell, (t->rows + 1) * MAX_COLS * sizeof(*c));
 	if (!c)
 		return -1;
 	t->cell = c;
-	c += t->rows * NCOLS;
-	for (i = 0; i < NCOLS; i++) {
-		c[i] = strdup(session_keys[i] ?
-			      session_field(line, session_keys[i], buf, sizeof(buf)) :
+	c += t->rows * MAX_COLS;
+	for (i = 0; i < t->ncols; i++) {
+		c[i] = strdup(t->key[i] ?
+			      session_field(line, t->key[i], buf, sizeof(buf)) :
 			      iqn);
 		if (!c[i]) {
 			while (i--)
@@ -250,7 +327,8 @@ static int table_add(struct table *t, const char *iqn, const char *line)
 	return 0;
 }
 
-static int table_target(struct table *t, const char *iqn)
+/* Each session of @iqn: a row, or with @json an object in @arr. */
+static int sessions_of(struct table *t, json_t *arr, const char *iqn, int pass)
 {
 	char *text, *line, *save = NULL;
 	int ret = 0;
@@ -258,48 +336,81 @@ static int table_target(struct table *t, const char *iqn)
 	if (cfs_read_text(&text, "targets/%s/sessions", iqn))
 		return 0;
 	for (line = strtok_r(text, "\n", &save); line && !ret;
-	     line = strtok_r(NULL, "\n", &save))
-		if (strstr(line, "initiator="))
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (!strstr(line, "initiator="))
+			continue;
+		if (arr)
+			ret = json_array_append_new(arr, session_json(iqn, line));
+		else if (pass == 0)
+			ret = table_extra(t, line);
+		else
 			ret = table_add(t, iqn, line);
+	}
 	free(text);
 	return ret;
+}
+
+static void table_print(const struct table *t)
+{
+	size_t i, r;
+
+	for (i = 0; i < t->ncols; i++)
+		printf("%-*s%s", i + 1 < t->ncols ? (int)t->width[i] : 0,
+		       t->head[i], i + 1 < t->ncols ? "  " : "\n");
+	for (r = 0; r < t->rows; r++)
+		for (i = 0; i < t->ncols; i++)
+			printf("%-*s%s", i + 1 < t->ncols ? (int)t->width[i] : 0,
+			       t->cell[r * MAX_COLS + i],
+			       i + 1 < t->ncols ? "  " : "\n");
+}
+
+static void table_free(struct table *t)
+{
+	size_t i, r;
+
+	for (r = 0; r < t->rows; r++)
+		for (i = 0; i < t->ncols; i++)
+			free(t->cell[r * MAX_COLS + i]);
+	free(t->cell);
+	for (i = 0; i < t->ncols; i++) {
+		free(t->key[i]);
+		free(t->head[i]);
+	}
 }
 
 int cmd_session_list(int argc, char **argv)
 {
 	struct table t = { 0 };
 	struct cfs_list l = { 0 };
-	size_t i, r;
-	int ret = 0;
+	json_t *arr = NULL;
+	const char *iqn;
+	bool json;
+	size_t i;
+	int ret, pass;
 
-	if (argc > 1 || (argc == 1 && argv[0][0] == '-'))
-		return kissctl_usage();
-	if (cfs_check_loaded() || (argc == 1 && valid_target(argv[0])))
-		return 1;
-	for (i = 0; i < NCOLS; i++)
-		t.width[i] = strlen(session_cols[i]);
-	if (argc == 1) {
-		ret = table_target(&t, argv[0]);
-	} else {
+	ret = json_args(argc, argv, &json, &iqn);
+	if (ret)
+		return ret;
+	if (json)
+		arr = json_array();
+	for (i = 0; i < NKNOWN && !ret; i++)
+		ret = table_col(&t, session_keys[i]);
+	if (!iqn)
 		cfs_list(&l, "targets");
+	for (pass = json ? 1 : 0; pass < 2 && !ret; pass++) {
+		if (iqn)
+			ret = sessions_of(&t, arr, iqn, pass);
 		for (i = 0; i < l.n && !ret; i++)
-			ret = table_target(&t, l.names[i]);
-		cfs_list_free(&l);
+			ret = sessions_of(&t, arr, l.names[i], pass);
 	}
-	if (ret) {
+	cfs_list_free(&l);
+	if (ret)
 		kissctl_err("out of memory");
-		return 1;
-	}
-	for (i = 0; i < NCOLS; i++)
-		printf("%-*s%s", i + 1 < NCOLS ? (int)t.width[i] : 0,
-		       session_cols[i], i + 1 < NCOLS ? "  " : "\n");
-	for (r = 0; r < t.rows; r++) {
-		for (i = 0; i < NCOLS; i++)
-			printf("%-*s%s", i + 1 < NCOLS ? (int)t.width[i] : 0,
-			       t.cell[r * NCOLS + i], i + 1 < NCOLS ? "  " : "\n");
-	}
-	for (i = 0; i < t.rows * NCOLS; i++)
-		free(t.cell[i]);
-	free(t.cell);
-	return 0;
+	else if (json)
+		ret = json_print(arr);
+	else
+		table_print(&t);
+	json_decref(arr);
+	table_free(&t);
+	return ret ? 1 : 0;
 }

@@ -128,6 +128,7 @@ err_rollback:
  */
 int target_teardown(const char *iqn)
 {
+	char prefix[KISS_NAME_MAX + 16];
 	struct cfs_list l;
 	const char *what = "disable";
 	size_t i;
@@ -145,8 +146,11 @@ int target_teardown(const char *iqn)
 		return -1;
 	what = "remove the ACLs of";
 	ret = cfs_list(&l, "targets/%s/acls", iqn);
-	for (i = 0; !ret && i < l.n; i++)
+	for (i = 0; !ret && i < l.n; i++) {
 		ret = cfs_rmdir("targets/%s/acls/%s", iqn, l.names[i]);
+		if (!ret)
+			acl_forget(iqn, l.names[i]);
+	}
 	cfs_list_free(&l);
 	if (ret)
 		goto err;
@@ -161,6 +165,8 @@ int target_teardown(const char *iqn)
 	ret = cfs_rmdir("targets/%s", iqn);
 	if (ret)
 		goto err;
+	snprintf(prefix, sizeof(prefix), "targets/%s/", iqn);
+	secrets_del(prefix);
 	return 0;
 err:
 	kissctl_err("cannot %s target %s: %s", what, iqn, cfs_strerror(ret));

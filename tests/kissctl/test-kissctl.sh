@@ -52,6 +52,9 @@ fresh() {
 	echo 0 >"$root/discovery/enforce_auth"
 }
 
+# kissctl keeps the CHAP secrets it sets in KISS_SECRETS (store.c).
+export KISS_SECRETS=$work/etc/secrets.json
+
 k() {
 	KISS_CONFIGFS=$root LD_PRELOAD=$work/fake-configfs.so "$kissctl" "$@" \
 		>"$work/out" 2>"$work/err"
