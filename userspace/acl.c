@@ -52,7 +52,10 @@ static int auth_write(const char *dir, const struct auth_args *a)
 {
 	int ret;
 
-	ret = cfs_write(a->chap.user, "%s/userid", dir);
+	/* mutual secret off first: the kernel refuses one secret both ways */
+	ret = cfs_write_secret("", "%s/password_mutual", dir);
+	if (!ret)
+		ret = cfs_write(a->chap.user, "%s/userid", dir);
 	if (!ret)
 		ret = cfs_write_secret(a->chap.secret, "%s/password", dir);
 	if (!ret)
