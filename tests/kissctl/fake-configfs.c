@@ -15,6 +15,13 @@
  *   read-only attributes, 0/1 booleans, EBUSY for portal addr/port and LUN
  *   path while enabled, EADDRINUSE when an enabled portal already listens
  *   on the port, LUN enable needs a block device and fills in size.
+ * - like the kernel, tpgt is EBUSY while the target is enabled, LUN
+ *   serial, wwn and a change of readonly while the LUN is, and the first
+ *   enable of a LUN fills in a derived serial and wwn when they are empty.
+ * - secrets read back as "<set>" (or nothing), never the secret; what was
+ *   written is kept in a hidden ".password" (".password_mutual") file
+ *   next to it, for the tests to look at, and the same secret both ways
+ *   is EINVAL.
  *
  * FAKE_CFS_FAIL="GLOB=ERRNO[;GLOB=ERRNO...]" makes writes to attributes
  * whose path (relative to the root) matches GLOB fail with ERRNO (a name:
@@ -431,6 +438,29 @@ static bool port_in_use(const char *name)
 	return busy;
 }
 
+/* As kiss_lun_enable(): an empty serial or wwn gets one from a hash. */
+static void derive_ids(const char *dir, const char *r)
+{
+	char p[PATH_MAX], cur[600], v[40];
+	unsigned long long h = 1469598103934665603ULL;
+	const char *c;
+
+	for (c = r; *c; c++)
+		h = (h ^ (unsigned char)*c) * 1099511628211ULL;
+	sub(p, sizeof(p), dir, "serial");
+	get(p, cur, sizeof(cur));
+	if (!cur[0]) {
+		snprintf(v, sizeof(v), "%016llx", h);
+		put(dir, "serial", v);
+	}
+	sub(p, sizeof(p), dir, "wwn");
+	get(p, cur, sizeof(cur));
+	if (!cur[0]) {
+		snprintf(v, sizeof(v), "3%015llx", h & 0xfffffffffffffffULL);
+		put(dir, "wwn", v);
+	}
+}
+
 /* The kernel's side of a write of @val to attribute @r (at @path). */
 static int store(const char *path, const char *r, const char *val)
 {
@@ -462,6 +492,14 @@ static int store(const char *path, const char *r, const char *val)
 		if (first ? atol(val) > atol(cur) : atol(val) < atol(cur))
 			return EINVAL;
 	}
+	/* RFC 7143 9.2.1: not the same secret both ways */
+	if ((!strcmp(base, "password") || !strcmp(base, "password_mutual")) && *val) {
+		sub(p, sizeof(p), dir, !strcmp(base, "password") ?
+		    ".password_mutual" : ".password");
+		get(p, cur, sizeof(cur));
+		if (!strcmp(cur, val))
+			return EINVAL;
+	}
 	sub(p, sizeof(p), dir, "enable");
 	get(p, cur, sizeof(cur));
 	/* The object the attribute belongs to: its directory. */
@@ -480,6 +518,8 @@ static int store(const char *path, const char *r, const char *val)
 		}
 		break;
 	case TARGET:
+		if (!strcmp(base, "tpgt") && !strcmp(cur, "1"))
+			return EBUSY;
 		if (!strcmp(base, "enable") && !strcmp(val, "1")) {
 			sub(p, sizeof(p), dir, "portals");
 			if (dir_empty(p))
@@ -487,8 +527,15 @@ static int store(const char *path, const char *r, const char *val)
 		}
 		break;
 	case LUN:
-		if (!strcmp(base, "path") && !strcmp(cur, "1"))
+		if ((!strcmp(base, "path") || !strcmp(base, "serial") ||
+		     !strcmp(base, "wwn")) && !strcmp(cur, "1"))
 			return EBUSY;
+		if (!strcmp(base, "readonly") && !strcmp(cur, "1")) {
+			sub(p, sizeof(p), dir, "readonly");
+			get(p, cur, sizeof(cur));
+			if (strcmp(cur, val))
+				return EBUSY;
+		}
 		if (!strcmp(base, "enable")) {
 			bool on = !strcmp(val, "1");
 
@@ -504,6 +551,8 @@ static int store(const char *path, const char *r, const char *val)
 			}
 			put(dir, "size", on ? "1073741824" : "0");
 			put(dir, "block_size", on ? "512" : "0");
+			if (on)
+				derive_ids(dir, r);
 		}
 		break;
 	default:
@@ -515,7 +564,7 @@ static int store(const char *path, const char *r, const char *val)
 ssize_t write(int fd, const void *buf, size_t n)
 {
 	char link[64], path[PATH_MAX], val[600];
-	const char *r;
+	const char *r, *base;
 	ssize_t l;
 	int err;
 
@@ -536,6 +585,25 @@ ssize_t write(int fd, const void *buf, size_t n)
 	err = store(path, r, val);
 	if (err)
 		return fail(err);
+	base = strrchr(r, '/') ? strrchr(r, '/') + 1 : r;
+	if (!strcmp(base, "password") || !strcmp(base, "password_mutual")) {
+		char dir[PATH_MAX], hidden[NAME_MAX], hp[PATH_MAX];
+		const char *shown = *val ? "<set>\n" : "\n";
+
+		snprintf(dir, sizeof(dir), "%.*s", (int)(strlen(path) - strlen(base) - 1),
+			 path);
+		snprintf(hidden, sizeof(hidden), ".%s", base);
+		if (*val) {
+			put(dir, hidden, val);
+		} else {
+			sub(hp, sizeof(hp), dir, hidden);
+			real_unlink(hp);
+		}
+		if (ftruncate(fd, 0) ||
+		    pwrite(fd, shown, strlen(shown), 0) != (ssize_t)strlen(shown))
+			return -1;
+		return n;
+	}
 	if (ftruncate(fd, 0) || pwrite(fd, buf, n, 0) != (ssize_t)n)
 		return -1;
 	return n;

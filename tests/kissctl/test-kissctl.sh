@@ -219,8 +219,12 @@ accept "target add by portal name, duplicates dropped" target add "$T3" --portal
 exists "named portal linked" "targets/$T3/portals/named"
 
 echo "# target set / get"
-accept "target set" target set "$T" alias=disk allow_any_initiator=1 tpgt=2 \
+FAKE_CFS_FAIL= refuse "target set tpgt while enabled" "busy: the object is in use or enabled" \
+	target set "$T" tpgt=2
+accept "target set" target set "$T" alias=disk allow_any_initiator=1 tpgt=2 enable=0 \
 	maxrecvdatasegmentlength=8192 HeaderDigest=crc32c ImmediateData=no NopInInterval=0
+value "target disabled for tpgt" "targets/$T/enable" 0
+accept "target set enable=1" target set "$T" enable=1
 value "alias" "targets/$T/alias" disk
 value "allow_any_initiator" "targets/$T/allow_any_initiator" 1
 value "tpgt" "targets/$T/tpgt" 2
@@ -337,9 +341,10 @@ refuse "acl add mutual without chap" "--mutual needs --chap" acl add "$T" "$I" -
 refuse "acl add same secret both ways" "must differ" acl add "$T" "$I" --chap "u:$S1" --mutual "t:$S1"
 accept "acl add with mutual CHAP" acl add "$T" "$I" --chap "user1:$S1" --mutual "tgt1:$S2"
 value "acl userid" "targets/$T/acls/$I/auth/userid" user1
-value "acl password" "targets/$T/acls/$I/auth/password" "$S1"
+value "acl password" "targets/$T/acls/$I/auth/.password" "$S1"
+value "acl password reads back as <set>" "targets/$T/acls/$I/auth/password" "<set>"
 value "acl userid_mutual" "targets/$T/acls/$I/auth/userid_mutual" tgt1
-value "acl password_mutual" "targets/$T/acls/$I/auth/password_mutual" "$S2"
+value "acl password_mutual" "targets/$T/acls/$I/auth/.password_mutual" "$S2"
 refuse "acl add twice" "ACL for $I in target $T already exists" acl add "$T" "$I"
 FAKE_CFS_FAIL='targets/*/acls/*/auth/password_mutual=EINVAL' \
 	refuse "acl add, mutual secret refused: rolled back" "cannot set CHAP" \
@@ -410,6 +415,243 @@ else
 fi
 accept "clear on an empty tree" clear
 refuse "target add after clear, no portal" "no portal to listen on" target add "$T"
+
+echo "# save, restore"
+# restore_fails DESC EXPECTED-TEXT FILE: exit 1, the object named on the
+# first line of stderr, the tree as it was before.
+restore_fails() {
+	local rc
+	snapshot >"$work/before"
+	k restore "$3"
+	rc=$?
+	snapshot >"$work/after"
+	if [ "$rc" -ne 1 ]; then
+		not_ok "$1" "exit status $rc, want 1" "stderr: $(cat "$work/err")"
+	elif ! head -n1 "$work/err" | grep -qF -- "$2"; then
+		not_ok "$1" "stderr: $(cat "$work/err")" "want:   $2"
+	elif ! diff -u "$work/before" "$work/after" >"$work/diff"; then
+		not_ok "$1" "the tree changed:" "$(cat "$work/diff")"
+	else
+		ok "$1"
+	fi
+}
+# same DESC FILE1 FILE2
+same() {
+	if diff -u "$2" "$3" >"$work/diff"; then ok "$1"; else not_ok "$1" "$(cat "$work/diff")"; fi
+}
+# mode DESC FILE OCTAL
+mode() {
+	local m
+	m=$(stat -c %a "$2" 2>/dev/null) || m="(missing)"
+	if [ "$m" = "$3" ]; then ok "$1"; else not_ok "$1" "$2 has mode $m, want $3"; fi
+}
+# has DESC FILE FIXED-STRING / hasnt
+has() { if grep -qF -- "$3" "$2"; then ok "$1"; else not_ok "$1" "no '$3' in $2"; fi; }
+hasnt() { if grep -qF -- "$3" "$2"; then not_ok "$1" "'$3' in $2"; else ok "$1"; fi; }
+
+cfg=$work/etc/config.json
+accept "save --help" save --help
+output "save --help: default file" "/etc/kiss/config.json"
+accept "restore --help" restore --help
+if [ ${#devs[@]} -ge 3 ]; then
+	accept "portal add (save)" portal add all 0.0.0.0:3260
+	accept "portal add IPv6 (save)" portal add v6 '[::1]:3261'
+	accept "target add (save)" target add "$T" --portal all --portal v6
+	accept "target set (save)" target set "$T" alias="first disk" QueueDepth=64 \
+		MaxBurstLength=4096 FirstBurstLength=2048 DataDigest=CRC32C
+	accept "lun add with ids (save)" lun add "$T" 0 "$b1" --serial SER-0 --wwn 5001405abcdef012
+	accept "lun add derived ids (save)" lun add "$T" 3 "$b2" --readonly
+	accept "acl add mutual CHAP (save)" acl add "$T" "$I" --chap "user1:$S1" --mutual "tgt1:$S2"
+	accept "acl add read-only (save)" acl add "$T" "$I2" --readonly
+	accept "target add 2 (save)" target add "$T2" --portal all
+	accept "target set 2 (save)" target set "$T2" enable=0 allow_any_initiator=1 tpgt=5
+	accept "target auth (save)" target auth "$T2" --chap "any:$S1"
+	accept "lun add 2 (save)" lun add "$T2" 1 "$b3"
+	accept "discovery auth (save)" discovery auth --chap "disc:$S1" --mutual "dtgt:$S2"
+	mode "secrets store is 0600" "$KISS_SECRETS" 600
+	mode "secrets store directory is 0700" "$work/etc" 700
+
+	accept "show --json" show --json
+	cp "$work/out" "$work/show1.json"
+	has "show --json: target" "$work/show1.json" "\"name\": \"$T\""
+	has "show --json: lun size" "$work/show1.json" "\"size\": 1073741824"
+	has "show --json: sessions" "$work/show1.json" "\"sessions\": []"
+	hasnt "show --json: no secret" "$work/show1.json" "$S1"
+	hasnt "show --json: no mutual secret" "$work/show1.json" "$S2"
+	hasnt "show --json: no password key" "$work/show1.json" "password"
+	accept "show --json IQN" show --json "$T2"
+	output "show --json IQN: that target" "\"tpgt\": 5"
+	noout "show --json IQN: only that target" "$T\""
+
+	printf 'old\n' >"$cfg"
+	chmod 644 "$cfg"
+	snapshot >"$work/tree1"
+	accept "save FILE" save "$cfg"
+	mode "saved file is 0600" "$cfg" 600
+	if ls -A "$work/etc" | grep -q '^\.config'; then
+		not_ok "save leaves no temporary file" "$(ls -A "$work/etc")"
+	else
+		ok "save leaves no temporary file"
+	fi
+	has "save: the secret" "$cfg" "\"password\": \"$S1\""
+	has "save: the mutual secret" "$cfg" "\"password_mutual\": \"$S2\""
+	has "save: derived serial kept" "$cfg" "\"serial\": \"$(cat "$root/targets/$T/luns/3/serial")\""
+	has "save: disabled target" "$cfg" "\"enable\": false"
+	accept "save -" save -
+	same "save - writes what save FILE does" "$cfg" "$work/out"
+
+	accept "clear (before restore)" clear
+	accept "restore" restore "$cfg"
+	accept "show --json after restore" show --json
+	same "save, clear, restore: same show --json" "$work/show1.json" "$work/out"
+	snapshot >"$work/tree2"
+	same "save, clear, restore: same tree, secrets included" "$work/tree1" "$work/tree2"
+	FAKE_CFS_FAIL='*=EIO' FAKE_CFS_FAIL_MKDIR='*=EIO' \
+		accept "restore again: nothing to write" restore "$cfg"
+	snapshot >"$work/tree3"
+	same "restore twice: same tree" "$work/tree1" "$work/tree3"
+	accept "save after restore" save "$work/etc/config2.json"
+	same "save, restore, save: same file" "$cfg" "$work/etc/config2.json"
+	accept "restore from standard input" restore - <"$cfg"
+
+	accept "drift: target set" target set "$T" alias=changed QueueDepth=8
+	accept "drift: target add" target add "$T3" --portal all
+	accept "drift: lun del" lun del "$T" 3
+	accept "drift: acl del" acl del "$T" "$I2"
+	accept "drift: acl auth" acl auth "$T" "$I" --chap "other:$S2"
+	accept "drift: portal add" portal add extra 127.0.0.9:3270
+	accept "drift: enable target 2" target set "$T2" enable=1
+	accept "restore over changes" restore "$cfg"
+	snapshot >"$work/tree4"
+	same "restore over changes: the saved tree again" "$work/tree1" "$work/tree4"
+
+	accept "clear (before a failing restore)" clear
+	FAKE_CFS_FAIL='targets/*/luns/3/enable=EBUSY' \
+		restore_fails "restore, kernel refuses LUN 3: named, all undone" \
+		"kissctl: restore: target $T: lun 3: $b2 is in use" "$cfg"
+	if [ "$(snapshot)" = "$pristine" ]; then
+		ok "failed restore leaves the tree as it was"
+	else
+		not_ok "failed restore leaves the tree as it was"
+	fi
+	accept "restore after the failure" restore "$cfg"
+
+	bad=$work/bad.json
+	sed "s/\"name\": \"$T\"/\"name\": \"iqn.2026-11.org.Example:disk1\"/" "$cfg" >"$bad"
+	restore_fails "restore: bad IQN" \
+		"kissctl: restore: bad target name 'iqn.2026-11.org.Example:disk1': uppercase letters" "$bad"
+	sed "s#\"path\": \"$b2\"#\"path\": \"/dev/nonexistent\"#" "$cfg" >"$bad"
+	restore_fails "restore: missing device" \
+		"kissctl: restore: target $T: lun 3: no such block device: /dev/nonexistent" "$bad"
+	sed 's/"port": 3260/"port": "3260"/' "$cfg" >"$bad"
+	restore_fails "restore: wrong type (string for integer)" \
+		"kissctl: restore: portal all: port: expected an integer, not a string" "$bad"
+	sed 's/"readonly": true/"readonly": "yes"/' "$cfg" >"$bad"
+	restore_fails "restore: wrong type (string for boolean)" \
+		"kissctl: restore: target $T: lun 3: readonly: expected true or false, not a string" "$bad"
+	sed 's/"tpgt": 5/"tpgt": 0/' "$cfg" >"$bad"
+	restore_fails "restore: tpgt out of range" \
+		"kissctl: restore: target $T2: tpgt must be 1..65535, not '0'" "$bad"
+	sed 's/"QueueDepth": 64/"QueueDepth": 999/' "$cfg" >"$bad"
+	restore_fails "restore: param out of range" \
+		"kissctl: restore: target $T: params: QueueDepth must be 1..512, not '999'" "$bad"
+	sed 's/"DataDigest": "CRC32C"/"DataDigest": "MD5"/' "$cfg" >"$bad"
+	restore_fails "restore: bad digest" "target $T: params: DataDigest must be None, CRC32C" "$bad"
+	sed 's/"alias": "first disk"/"alias": "first disk", "bogus": 1/' "$cfg" >"$bad"
+	restore_fails "restore: unknown key" "kissctl: restore: target $T: unknown key 'bogus'" "$bad"
+	sed "s/\"password\": \"$S1\"/\"password\": \"short\"/" "$cfg" >"$bad"
+	restore_fails "restore: short secret" \
+		"kissctl: restore: target $T: acl $I: auth: password of user user1 must be 12 to 255" "$bad"
+	sed 's/"wwn": "5001405abcdef012"/"wwn": "12"/' "$cfg" >"$bad"
+	restore_fails "restore: bad wwn" "kissctl: restore: target $T: lun 0: bad --wwn '12'" "$bad"
+	restore_fails "restore: show --json has no secrets" \
+		"kissctl: restore: target $T: acl $I: auth: no password for user user1: kissctl show --json leaves secrets out" \
+		"$work/show1.json"
+	for b in \
+		"{\"targets\": [{\"name\": \"$T\", \"portals\": [\"nope\"]}]}|restore: target $T: portal nope is not among the file's portals" \
+		"{\"targets\": [{\"name\": \"$T\"}]}|restore: target $T: enabled, but linked to no portal" \
+		"{\"portals\": [{\"name\": \"p\", \"addr\": \"127.0.0.1\"}], \"targets\": [{\"name\": \"$T\", \"portals\": [\"p\"], \"luns\": [{\"id\": 1, \"path\": \"$b1\"}, {\"id\": 1, \"path\": \"$b2\"}]}]}|restore: target $T: lun 1: named twice" \
+		"{\"portals\": [{\"name\": \"p\", \"addr\": \"127.0.0.1\"}], \"targets\": [{\"name\": \"$T\", \"portals\": [\"p\"], \"luns\": [{\"id\": 1, \"path\": \"$b1\"}, {\"id\": 2, \"path\": \"$b1\"}]}]}|restore: target $T: lun 2: $b1 is also LUN 1 of $T" \
+		"{\"portals\": [{\"name\": \"p\", \"addr\": \"127.0.0.1\", \"port\": 0}]}|restore: portal p: bad portal address '127.0.0.1:0': port must be 1 to 65535" \
+		"{\"portals\": [{\"addr\": \"127.0.0.1\"}]}|restore: portals[0]: name: missing" \
+		"{\"targets\": [{\"name\": \"$T\", \"enable\": false, \"luns\": [{\"id\": 256, \"path\": \"$b1\"}]}]}|restore: target $T: luns[0]: id: LUN must be a number from 0 to 255" \
+		"{\"discovery\": {\"enforce_auth\": true}}|restore: discovery: enforce_auth needs a CHAP userid" \
+		"{\"version\": 2}|restore: version 2 is not one this kissctl knows" \
+		"[]|restore: expected an object at the top, not an array" \
+		"{\"targets\": {}}|restore: targets: expected an array, not an object"; do
+		printf '%s\n' "${b%%|*}" >"$bad"
+		restore_fails "restore: ${b#*|}" "kissctl: ${b#*|}" "$bad"
+	done
+	printf '{\n  "portals": [\n    {"name": "p",, }\n  ]\n}\n' >"$bad"
+	restore_fails "restore: malformed JSON, line and column" "kissctl: restore: $bad:3:18: " "$bad"
+	printf '{\n  "portals": [\n' >"$bad"
+	restore_fails "restore: truncated JSON" "kissctl: restore: $bad:3:" "$bad"
+	restore_fails "restore: no such file" \
+		"kissctl: restore: cannot read $work/nope.json: No such file or directory" "$work/nope.json"
+
+	echo "# secrets"
+	accept "acl auth status" acl auth "$T" "$I"
+	output "acl auth status: user" "acl $I: CHAP user user1, mutual on"
+	noout "acl auth status hides the secret" "$S1"
+	refuse "acl auth unknown ACL" "no ACL for $I2-x in target $T" acl auth "$T" "$I2-x" --none
+	refuse "acl auth short secret" "CHAP secret must be 12 to 255 characters" acl auth "$T" "$I" --chap u:x
+	mv "$KISS_SECRETS" "$work/secrets.saved"
+	k save "$work/etc/nosecrets.json"
+	rc=$?
+	if [ "$rc" -eq 1 ] && grep -qF "kissctl: save: target $T: acl $I: the CHAP secret of user user1 was not set by kissctl" "$work/err" &&
+	   grep -qF "kissctl: save: discovery: the CHAP secret of user disc" "$work/err" &&
+	   grep -qF "kissctl acl auth $T $I --chap USER:SECRET" "$work/err" &&
+	   [ ! -e "$work/etc/nosecrets.json" ]; then
+		ok "save refuses secrets it does not know, names them, writes nothing"
+	else
+		not_ok "save refuses secrets it does not know, names them, writes nothing" "exit $rc" "$(cat "$work/err")"
+	fi
+	accept "acl auth sets CHAP again" acl auth "$T" "$I" --chap "user1:$S1" --mutual "tgt1:$S2"
+	value "acl auth: userid" "targets/$T/acls/$I/auth/userid" user1
+	value "acl auth: secret" "targets/$T/acls/$I/auth/.password" "$S1"
+	accept "target auth sets CHAP again" target auth "$T2" --chap "any:$S1"
+	accept "discovery auth sets CHAP again" discovery auth --chap "disc:$S1" --mutual "dtgt:$S2"
+	accept "save once the secrets are known again" save "$work/etc/again.json"
+	same "save: the same file as before" "$cfg" "$work/etc/again.json"
+	accept "acl auth --none" acl auth "$T" "$I" --none
+	value "acl auth --none: userid" "targets/$T/acls/$I/auth/userid" ""
+	hasnt "acl auth --none: secret forgotten" "$KISS_SECRETS" "acls/$I/auth"
+	accept "acl del forgets the secret" acl auth "$T" "$I" --chap "user1:$S1"
+	has "acl auth: secret remembered" "$KISS_SECRETS" "acls/$I/auth"
+	accept "acl del (secrets)" acl del "$T" "$I"
+	hasnt "acl del: secret forgotten" "$KISS_SECRETS" "acls/$I/auth"
+	accept "target del (secrets)" target del "$T2"
+	hasnt "target del: secret forgotten" "$KISS_SECRETS" "targets/$T2/"
+
+	echo "# sessions"
+	echo "initiator=$I isid=400001370000 tsih=1 cid=0 peer=127.0.0.1:51234 local=127.0.0.1:3260 hdgst=CRC32C ddgst=None mrdsl=262144 cmds=1234 read_bytes=4096 write_bytes=8192 mbl=1048576" \
+		>"$root/targets/$T/sessions"
+	echo "initiator=$I2 isid=000000000001 tsih=2 cid=0 peer=[::1]:40000 local=[::1]:3261 hdgst=None ddgst=None mrdsl=8192 cmds=0 read_bytes=0 write_bytes=0" \
+		>>"$root/targets/$T/sessions"
+	accept "session list --json" session list --json
+	output "session list --json: target" "\"target\": \"$T\""
+	output "session list --json: isid stays a string" "\"isid\": \"000000000001\""
+	output "session list --json: tsih a number" "\"tsih\": 2"
+	output "session list --json: counters" "\"read_bytes\": 4096"
+	output "session list --json: other fields too" "\"mbl\": \"1048576\""
+	accept "session list, a field kissctl does not know" session list "$T"
+	output "session list: its column" "WRITE_BYTES  MBL"
+	output "session list: its value" "8192         1048576"
+	accept "show --json with sessions" show --json "$T"
+	output "show --json: the session" "\"peer\": \"[::1]:40000\""
+	accept "save ignores sessions" save "$work/etc/sessions.json"
+	hasnt "save: no sessions" "$work/etc/sessions.json" "sessions"
+
+	accept "clear (after save, restore)" clear
+	if [ "$(snapshot)" = "$pristine" ]; then
+		ok "clear: the tree as configfs starts"
+	else
+		not_ok "clear: the tree as configfs starts" "$(diff <(echo "$pristine") <(snapshot))"
+	fi
+	hasnt "clear: every secret forgotten" "$KISS_SECRETS" "auth/"
+else
+	echo "# SKIP save/restore tests: no block devices"
+fi
 
 echo
 echo "$n checks, $failed failed"
