@@ -653,6 +653,56 @@ else
 	echo "# SKIP save/restore tests: no block devices"
 fi
 
+echo "# bash completion, man page"
+bc=/usr/share/bash-completion/bash_completion
+if [ -r "$bc" ]; then
+	accept "target add (completion)" target add "$T" --portal 127.0.0.1:3260
+	accept "acl add (completion)" acl add "$T" "$I"
+	# complete WANT WORDS...: the completions of the last word include WANT
+	complete_has() {
+		local want=$1 got
+		shift
+		got=$(KISS_CONFIGFS=$root bash -c '
+			source "$1" && source "$2" && shift 2 &&
+			COMP_WORDS=("$@") && COMP_CWORD=$(($# - 1)) &&
+			COMP_LINE="$*" && COMP_POINT=${#COMP_LINE} && _kissctl &&
+			printf "%s\n" "${COMPREPLY[@]}"' _ "$bc" \
+			"$here/../../userspace/kissctl.bash-completion" "$@" 2>&1)
+		if grep -qxF -- "$want" <<<"$got"; then
+			ok "complete '$*': $want"
+		else
+			not_ok "complete '$*': $want" "got: $(echo $got)"
+		fi
+	}
+	complete_has target kissctl ta
+	complete_has restore kissctl re
+	complete_has auth kissctl acl ""
+	complete_has "$T" kissctl lun add ""
+	complete_has MaxBurstLength= kissctl target set "$T" MaxB
+	complete_has QueueDepth kissctl target get "$T" Q
+	complete_has "$I" kissctl acl auth "$T" ""
+	complete_has --json kissctl session list --
+	complete_has --mutual kissctl discovery auth --
+	complete_has 127.0.0.1:3260 kissctl target add x --portal ""
+	accept "clear (completion)" clear
+else
+	echo "# SKIP completion tests: no $bc (apt-get install bash-completion)"
+fi
+man=$here/../../Documentation/kissctl.8
+if command -v groff >/dev/null; then
+	warn=$(LC_ALL=C.UTF-8 groff -man -Tutf8 -ww -z "$man" 2>&1)
+	if [ -z "$warn" ]; then ok "man page: no groff warnings"; else not_ok "man page: no groff warnings" "$warn"; fi
+	# every command kissctl --help lists is in the man page
+	KISS_CONFIGFS=$root "$kissctl" --help >"$work/out"
+	missing=$(sed -n 's/^  kissctl \([a-z]*\)\( \([a-z]*\)\)\?.*/\1 \3/p' "$work/out" |
+		while read -r a b; do
+			grep -q "^\\.B kissctl $a${b:+ $b}\\b" "$man" || echo "$a${b:+ $b}"
+		done)
+	if [ -z "$missing" ]; then ok "man page: every command"; else not_ok "man page: every command" "missing: $(echo $missing)"; fi
+else
+	echo "# SKIP man page check: no groff"
+fi
+
 echo
 echo "$n checks, $failed failed"
 [ "$failed" -eq 0 ]
