@@ -23,6 +23,7 @@ off() {
 
 VM_DIR=/
 VM_KMEMLEAK=auto
+VM_WATCHDOG=0
 if ! [ -r $R/cmd ]; then
 	echo "vm-init: no $R/cmd"
 	off
@@ -38,6 +39,19 @@ if [ "$VM_KMEMLEAK" = 1 ]; then
 	# No periodic scans in the middle of a test; forget boot-time suspects.
 	echo scan=off > $kml
 	echo clear > $kml
+fi
+
+# Before run.sh's limit kills qemu: the blocked (D state) tasks and every
+# task's stack on the console, for the log of a run that hangs.
+if [ "$VM_WATCHDOG" -gt 0 ]; then
+	(
+		sleep "$VM_WATCHDOG"
+		echo "vm-init: watchdog: still running after $VM_WATCHDOG s; task dump follows"
+		echo 1 > /proc/sys/kernel/sysrq
+		echo w > /proc/sysrq-trigger
+		echo t > /proc/sysrq-trigger
+		ps -eo pid,stat,wchan:32,args > /dev/console 2>&1
+	) > /dev/console 2>&1 &
 fi
 
 cd "$VM_DIR" || { echo "vm-init: cannot cd to $VM_DIR"; off; }

@@ -110,6 +110,9 @@ q() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }
 	echo "KISS_VM_ALLOW=$(q "$allow"); export KISS_VM_ALLOW"
 	# KISS_QUICK=1: tests do less (the debug kernel is slow).
 	echo "KISS_QUICK=$(q "${KISS_QUICK:-0}"); export KISS_QUICK"
+	# The guest's own watchdog fires before qemu is killed and dumps
+	# the blocked tasks, so a hang shows where it hangs.
+	echo "VM_WATCHDOG=$((timeout > 120 ? timeout - 60 : timeout / 2))"
 	printf 'set --'
 	printf ' %s' "$(q "$script")"
 	for a in "$@"; do printf ' %s' "$(q "$a")"; done
@@ -192,6 +195,10 @@ else
 	if [ -s "$res/qemu.log" ]; then
 		echo "vm: --- qemu stderr:" >&2
 		grep -v 'TCG doesn.t support requested feature' "$res/qemu.log" | tail -n 10 >&2 || true
+	fi
+	if [ "$rc" = 124 ] || [ "$rc" = 125 ]; then
+		echo "vm: --- last lines of the guest console:" >&2
+		tail -n 60 "$res/console.log" >&2 || true
 	fi
 	echo "vm: $kver: FAIL $what ($why; ${secs}s wall) console: $res/console.log" >&2
 fi
