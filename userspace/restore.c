@@ -156,16 +156,21 @@ static bool has_ctrl(const char *s)
 	return false;
 }
 
-static int check_secret(const char *user, const char *secret, const char *key)
+/*
+ * No "password" key: a file from show --json.  An empty one: saved from a
+ * kernel that had the user name but no secret, restored as it was.
+ */
+static int check_secret(json_t *a, const char *user, const char *key)
 {
+	const char *secret = str_or(a, key, "");
 	size_t l = strlen(secret);
 
-	if (!l) {
+	if (!json_object_get(a, key)) {
 		kissctl_err("auth: no %s for user %s: kissctl show --json leaves secrets out; restore a file written by kissctl save",
 			    key, user);
 		return -1;
 	}
-	if (l < KISS_SECRET_MIN || l > KISS_SECRET_MAX || has_ctrl(secret)) {
+	if (l && (l < KISS_SECRET_MIN || l > KISS_SECRET_MAX || has_ctrl(secret))) {
 		kissctl_err("auth: %s of user %s must be %d to %d characters, no control characters",
 			    key, user, KISS_SECRET_MIN, KISS_SECRET_MAX);
 		return -1;
@@ -206,13 +211,14 @@ static int check_auth(json_t *o)
 		}
 		return 0;
 	}
-	if (check_secret(user, str_or(a, "password", ""), "password"))
+	if (check_secret(a, user, "password"))
 		return -1;
 	if (!muser[0])
 		return 0;
-	if (check_secret(muser, str_or(a, "password_mutual", ""), "password_mutual"))
+	if (check_secret(a, muser, "password_mutual"))
 		return -1;
-	if (!strcmp(str_or(a, "password", ""), str_or(a, "password_mutual", ""))) {
+	if (*str_or(a, "password", "") &&
+	    !strcmp(str_or(a, "password", ""), str_or(a, "password_mutual", ""))) {
 		kissctl_err("auth: password_mutual must differ from password (RFC 3720 8.2.1)");
 		return -1;
 	}
@@ -673,9 +679,10 @@ static int apply_auth(const char *dir, json_t *o, json_t *store)
 	cfs_read(pw, sizeof(pw), "%s/password", dir);
 	cfs_read(mpw, sizeof(mpw), "%s/password_mutual", dir);
 	if (attr_is(dir, "userid", r.userid) &&
-	    attr_is(dir, "userid_mutual", r.userid_mutual) && pw[0] &&
-	    (!r.userid_mutual[0] || mpw[0]) && !secrets_get(dir, &have) &&
-	    !memcmp(&have, &r, sizeof(r)))
+	    attr_is(dir, "userid_mutual", r.userid_mutual) &&
+	    !pw[0] == !r.password[0] &&
+	    (!r.userid_mutual[0] || !mpw[0] == !r.password_mutual[0]) &&
+	    !secrets_get(dir, &have) && !memcmp(&have, &r, sizeof(r)))
 		return 0;
 	/* mutual off first: the kernel refuses the same secret both ways */
 	ret = cfs_write_secret("", "%s/password_mutual", dir);

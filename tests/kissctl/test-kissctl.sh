@@ -589,6 +589,20 @@ if [ ${#devs[@]} -ge 3 ]; then
 	restore_fails "restore: no such file" \
 		"kissctl: restore: cannot read $work/nope.json: No such file or directory" "$work/nope.json"
 
+	# a user name without a secret (echo into configfs): saved and restored as it is
+	accept "acl add, no CHAP (user only)" acl add "$T" "$I2-u"
+	echo user9 >"$root/targets/$T/acls/$I2-u/auth/userid"
+	accept "save: user name without a secret" save "$work/etc/user-only.json"
+	has "save: empty password" "$work/etc/user-only.json" '"userid": "user9",'
+	snapshot >"$work/tree5"
+	accept "clear (user only)" clear
+	accept "restore: user name without a secret" restore "$work/etc/user-only.json"
+	snapshot >"$work/tree6"
+	same "restore: user name without a secret, same tree" "$work/tree5" "$work/tree6"
+	FAKE_CFS_FAIL='*=EIO' accept "restore again (user only): nothing to write" \
+		restore "$work/etc/user-only.json"
+	accept "acl del (user only)" acl del "$T" "$I2-u"
+
 	echo "# secrets"
 	accept "acl auth status" acl auth "$T" "$I"
 	output "acl auth status: user" "acl $I: CHAP user user1, mutual on"
