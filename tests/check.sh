@@ -30,7 +30,7 @@ record() {	# NAME STATUS SECONDS
 		fail=$((fail + 1))
 		failed+=("$1")
 		echo "FAIL $1 (${3}s, status $2): build/check/$1.log"
-		tail -n 30 "$logs/$1.log" | sed 's/^/    /'
+		tail -n 80 "$logs/$1.log" | sed 's/^/    /'
 	fi
 }
 

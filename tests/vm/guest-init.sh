@@ -48,9 +48,10 @@ if [ "$VM_WATCHDOG" -gt 0 ]; then
 		sleep "$VM_WATCHDOG"
 		echo "vm-init: watchdog: still running after $VM_WATCHDOG s; task dump follows"
 		echo 1 > /proc/sys/kernel/sysrq
-		echo w > /proc/sysrq-trigger
 		echo t > /proc/sysrq-trigger
-		ps -eo pid,stat,wchan:32,args > /dev/console 2>&1
+		ps -eo pid,stat,wchan:32,args
+		# last, so that the tail of the console shows it
+		echo w > /proc/sysrq-trigger
 	) > /dev/console 2>&1 &
 fi
 
