@@ -219,7 +219,7 @@ accept "target add by portal name, duplicates dropped" target add "$T3" --portal
 exists "named portal linked" "targets/$T3/portals/named"
 
 echo "# target set / get"
-FAKE_CFS_FAIL= refuse "target set tpgt while enabled" "busy: the object is in use or enabled" \
+refuse "target set tpgt while enabled" "busy: the object is in use or enabled" \
 	target set "$T" tpgt=2
 accept "target set" target set "$T" alias=disk allow_any_initiator=1 tpgt=2 enable=0 \
 	maxrecvdatasegmentlength=8192 HeaderDigest=crc32c ImmediateData=no NopInInterval=0
@@ -488,7 +488,7 @@ if [ ${#devs[@]} -ge 3 ]; then
 	snapshot >"$work/tree1"
 	accept "save FILE" save "$cfg"
 	mode "saved file is 0600" "$cfg" 600
-	if ls -A "$work/etc" | grep -q '^\.config'; then
+	if compgen -G "$work/etc/.config*" >/dev/null; then
 		not_ok "save leaves no temporary file" "$(ls -A "$work/etc")"
 	else
 		ok "save leaves no temporary file"
