@@ -38,7 +38,7 @@ TEST_LIBS := -lcmocka -lcrypto
 FUZZ_SECONDS ?= 20
 
 .PHONY: demo all module userspace unit unit-build fuzz fuzz-smoke check clean \
-	install install-module install-userspace
+	install install-module install-userspace bench
 
 all: module userspace
 
@@ -78,6 +78,11 @@ DEMO_KVER ?= $(shell tests/vm/kernels.sh 6.1)
 demo: userspace
 	tests/vm/build-module.sh $(DEMO_KVER) build/kmod-$(DEMO_KVER)
 	tests/vm/run.sh -k $(DEMO_KVER) tests/vm/demo.sh build/kmod-$(DEMO_KVER)/kiss.ko
+
+# kiss against LIO and raw null_blk in one VM (not part of check); see
+# bench/README.md.  BENCH_KVER=6.12, BENCH_RUNTIME=SECS, ...
+bench:
+	bench/run.sh
 
 install: install-module install-userspace
 

@@ -1,0 +1,277 @@
+#!/usr/bin/env python3
+"""report.py DIR: the kiss/LIO/raw table from a bench run's DIR/bench/.
+
+DIR/bench/raw/rROUND-JOB-TARGET.{json,before,after}: fio's JSON and the
+/proc snapshots bench/guest.sh took around each fio run.  Prints the table
+(medians over the rounds) to stdout.
+"""
+import glob
+import json
+import os
+import re
+import statistics
+import sys
+
+CLK_TCK = 100          # USER_HZ: /proc/PID/stat and /proc/stat ticks
+TICK_US = 1e6 / CLK_TCK
+TARGETS = ("kiss", "lio", "raw")
+JOB_DESC = {
+    "rr4k-qd1": "4k randread QD1",
+    "rr4k-qd32": "4k randread QD32",
+    "rw4k-qd1": "4k randwrite QD1",
+    "rw4k-qd32": "4k randwrite QD32",
+    "sr128k-qd8": "128k seq read QD8",
+    "sw128k-qd8": "128k seq write QD8",
+    "scale": "4k randread, N sessions x QD32",
+}
+
+# Kernel threads of each target, by name (comm).
+THREADS = {
+    "kiss": {"rx": re.compile(r"^kiss_rx$"), "tx": re.compile(r"^kiss_tx/\d+$"),
+             "np": re.compile(r"^kiss_accept$")},
+    "lio": {"rx": re.compile(r"^iscsi_trx$"), "tx": re.compile(r"^iscsi_ttx$"),
+            "np": re.compile(r"^iscsi_np$")},
+}
+# Workqueues whose kworkers count as the target's (the name a kworker shows
+# is that of the workqueue it ran last: kworker/1:2-target_completion).
+TARGET_WQ = {"kiss": ("kiss",), "lio": ("target_completion", "target_submission")}
+KWORKER = re.compile(r"^kworker/(u?)\d+:\d+(H?)(?:[-+](.*))?$")
+
+
+def read_snap(path):
+    stat, tasks = {}, {}
+    section = None
+    with open(path) as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if line.startswith("@"):
+                section = line.split()[0]
+                if section == "@uptime":
+                    stat["uptime"] = float(line.split()[1])
+                continue
+            if not line:
+                continue
+            if section == "@stat":
+                w = line.split()
+                stat[w[0]] = [int(x) for x in w[1:]]
+            elif section == "@tasks":
+                lp, rp = line.find("("), line.rfind(")")
+                if lp < 0 or rp < 0:
+                    continue
+                pid = int(line[:lp])
+                comm = line[lp + 1:rp]
+                rest = line[rp + 2:].split()
+                # rest[0] is field 3 (state): utime is field 14, stime 15
+                tasks[pid] = (comm, int(rest[11]), int(rest[12]))
+    return stat, tasks
+
+
+def cpu_delta(before, after):
+    """Per-thread CPU ticks (utime+stime) spent between the snapshots."""
+    d = {}
+    for pid, (comm, u, s) in after.items():
+        u0, s0 = 0, 0
+        if pid in before and before[pid][0].split("-")[0] == comm.split("-")[0]:
+            u0, s0 = before[pid][1], before[pid][2]
+        t = (u - u0) + (s - s0)
+        if t > 0:
+            d[pid] = (comm, t)
+    return d
+
+
+def fio_metrics(path):
+    with open(path) as f:
+        text = f.read()
+    # fio may print warnings before the JSON
+    j = json.loads(text[text.index("{"):])["jobs"][0]
+    ios = bw = iops = 0
+    lat_sum = 0.0
+    p99 = 0.0
+    for rw in ("read", "write"):
+        s = j[rw]
+        n = s["total_ios"]
+        if n == 0:
+            continue
+        ios += n
+        bw += s["bw_bytes"]
+        iops += s["iops"]
+        lat = s.get("lat_ns") or s["clat_ns"]
+        lat_sum += lat["mean"] * n
+        pct = lat.get("percentile") or s["clat_ns"].get("percentile", {})
+        p99 = max(p99, pct.get("99.000000", 0.0))
+    return {
+        "ios": ios, "iops": iops, "mbs": bw / 1e6,
+        "lat_mean": lat_sum / ios / 1e3 if ios else float("nan"),
+        "lat_p99": p99 / 1e3,
+    }
+
+
+def run_metrics(base, tgt):
+    m = fio_metrics(base + ".json")
+    sb, tb = read_snap(base + ".before")
+    sa, ta = read_snap(base + ".after")
+    ios = m["ios"] or 1
+    d = cpu_delta(tb, ta)
+    thr = {"rx": 0, "tx": 0, "np": 0}
+    kw_tgt = kw_other = 0
+    wq = {}
+    for comm, t in d.values():
+        if tgt in THREADS:
+            for k, rx in THREADS[tgt].items():
+                if rx.match(comm):
+                    thr[k] += t
+        km = KWORKER.match(comm)
+        if km:
+            name = km.group(3) or ""
+            wq[name] = wq.get(name, 0) + t
+            if tgt in TARGET_WQ and name in TARGET_WQ[tgt]:
+                kw_tgt += t
+            else:
+                kw_other += t
+    cb, ca = sb["cpu"], sa["cpu"]
+    delta = [a - b for a, b in zip(ca, cb)]
+    # user nice system idle iowait irq softirq steal ...
+    busy = sum(delta) - delta[3] - delta[4]
+    m.update({
+        "thr_rx": thr["rx"] * TICK_US / ios,
+        "thr_tx": thr["tx"] * TICK_US / ios,
+        "kw_tgt": kw_tgt * TICK_US / ios,
+        "tgt_cpu": (thr["rx"] + thr["tx"] + thr["np"] + kw_tgt) * TICK_US / ios,
+        "kw_other": kw_other * TICK_US / ios,
+        "softirq": delta[6] * TICK_US / ios,
+        "total_cpu": busy * TICK_US / ios,
+        "wall": sa["uptime"] - sb["uptime"],
+        "wq": {k: v * TICK_US / ios for k, v in wq.items()},
+    })
+    return m
+
+
+def fmt(v, unit=""):
+    if v is None or v != v:
+        return "-"
+    if abs(v) >= 10000:
+        return "%.0f" % v
+    if abs(v) >= 100:
+        return "%.0f" % v
+    if abs(v) >= 10:
+        return "%.1f" % v
+    return "%.2f" % v
+
+
+def ratio(a, b):
+    if a is None or b is None or a != a or b != b or b == 0:
+        return "-"
+    return "%.2f" % (a / b)
+
+
+def main():
+    d = sys.argv[1]
+    bd = os.path.join(d, "bench") if os.path.isdir(os.path.join(d, "bench")) else d
+    meta = {}
+    if os.path.exists(os.path.join(bd, "meta")):
+        for line in open(os.path.join(bd, "meta")):
+            if "=" in line:
+                k, v = line.rstrip("\n").split("=", 1)
+                meta[k] = v
+    runs = {}
+    for js in sorted(glob.glob(os.path.join(bd, "raw", "r*.json"))):
+        m = re.match(r"r(\d+)-(.+)-(kiss|lio|raw)\.json$", os.path.basename(js))
+        if not m:
+            continue
+        r, job, tgt = int(m.group(1)), m.group(2), m.group(3)
+        try:
+            runs.setdefault((job, tgt), []).append(run_metrics(js[:-5], tgt))
+        except (OSError, ValueError, KeyError, IndexError) as e:
+            print("report: %s: %s" % (js, e), file=sys.stderr)
+    jobs = [j for j in meta.get("jobs", "").split() if any((j, t) in runs for t in TARGETS)]
+    if not jobs:
+        jobs = sorted({j for j, _ in runs})
+
+    def med(job, tgt, key):
+        v = [x[key] for x in runs.get((job, tgt), []) if x[key] == x[key]]
+        return statistics.median(v) if v else None
+
+    def spread(job, tgt, key):
+        v = [x[key] for x in runs.get((job, tgt), [])]
+        if len(v) < 2 or not statistics.median(v):
+            return None
+        return 100.0 * (max(v) - min(v)) / statistics.median(v)
+
+    nr = max((len(v) for v in runs.values()), default=0)
+    out = []
+    p = out.append
+    p("kiss vs LIO vs raw null_blk -- kernel %s, %s vCPUs under qemu TCG, fio %s s per run, "
+      "median of %d rounds" % (meta.get("kernel", "?"), meta.get("cpus", "?"),
+                               meta.get("runtime", "?"), nr))
+    p("devices: kiss %s, LIO %s (%s), raw %s; open-iscsi over loopback, %s sessions per target "
+      "(single-session jobs use the first)" % (
+          meta.get("kiss_dev", "?"), meta.get("lio_dev", "?"),
+          "same device" if meta.get("shared_device") == "yes" else
+          "a second null_blk with the same configuration: kiss and LIO both open exclusively",
+          "/dev/nullb0", meta.get("sessions", "?")))
+    p("NOISY: the host's CPUs are shared with other VMs; absolute numbers mean little, "
+      "compare ratios (IOPS, MB/s: >1 = kiss better; latency, CPU: <1 = kiss better)")
+    p("")
+    p("Summary (medians)")
+    hdr = "%-12s %9s %9s %9s %8s %8s %7s %7s %9s %9s %8s" % (
+        "job", "kiss IOPS", "LIO IOPS", "raw IOPS", "kiss/LIO", "kiss/raw",
+        "kiss±%", "LIO±%", "kiss us/IO", "LIO us/IO", "kiss/LIO")
+    p(hdr)
+    p("-" * len(hdr))
+    for job in jobs:
+        k, l, r = (med(job, t, "iops") for t in TARGETS)
+        kc, lc = med(job, "kiss", "tgt_cpu"), med(job, "lio", "tgt_cpu")
+        sk, sl = spread(job, "kiss", "iops"), spread(job, "lio", "iops")
+        p("%-12s %9s %9s %9s %8s %8s %7s %7s %9s %9s %8s" % (
+            job, fmt(k), fmt(l), fmt(r), ratio(k, l), ratio(k, r),
+            "%.0f" % sk if sk is not None else "-", "%.0f" % sl if sl is not None else "-",
+            fmt(kc), fmt(lc), ratio(kc, lc)))
+    p("(kiss±%, LIO±%: (max-min)/median of IOPS over the rounds; us/IO: target CPU per I/O, "
+      "see below)")
+    p("")
+    p("Per job (medians)")
+    rows = [
+        ("IOPS", "iops"), ("MB/s", "mbs"), ("lat mean us", "lat_mean"),
+        ("lat p99 us", "lat_p99"),
+        ("tgt CPU us/IO", "tgt_cpu"), ("  rx thread", "thr_rx"), ("  tx thread", "thr_tx"),
+        ("  tgt kworkers", "kw_tgt"), ("other kworkers", "kw_other"),
+        ("softirq us/IO", "softirq"), ("total CPU us/IO", "total_cpu"),
+    ]
+    hdr = "%-18s %10s %10s %10s %9s %9s" % ("", "kiss", "LIO", "raw", "kiss/LIO", "kiss/raw")
+    for job in jobs:
+        p("%s: %s" % (job, JOB_DESC.get(job, job).replace("N sessions", "%s sessions" % meta.get("sessions", "N"))))
+        p(hdr)
+        for label, key in rows:
+            v = {t: med(job, t, key) for t in TARGETS}
+            if key in ("tgt_cpu", "thr_rx", "thr_tx", "kw_tgt"):
+                v["raw"] = None
+            p("%-18s %10s %10s %10s %9s %9s" % (
+                label, fmt(v["kiss"]), fmt(v["lio"]), fmt(v["raw"]),
+                ratio(v["kiss"], v["lio"]), ratio(v["kiss"], v["raw"])))
+        p("")
+    # Where the kworker time went, by the workqueue each kworker ran last.
+    p("kworker CPU us/IO by last workqueue (median over rounds; top 4 per target)")
+    for job in jobs:
+        parts = []
+        for t in TARGETS:
+            names = {}
+            for x in runs.get((job, t), []):
+                for k, v in x["wq"].items():
+                    names.setdefault(k, []).append(v)
+            top = sorted(((statistics.median(v + [0] * (nr - len(v))), k or "?")
+                          for k, v in names.items()), reverse=True)[:4]
+            parts.append("%s: %s" % (t, ", ".join("%s %.2f" % (k, v) for v, k in top if v > 0) or "-"))
+        p("  %-11s %s" % (job, "; ".join(parts)))
+    p("")
+    p("CPU columns: tgt CPU = utime+stime of the target's named kernel threads (kiss: kiss_rx, "
+      "kiss_tx/N, kiss_accept; LIO: iscsi_trx, iscsi_ttx, iscsi_np) + kworkers whose last "
+      "workqueue is the target's (kiss; target_completion), from /proc/PID/stat before/after "
+      "each run, divided by the I/Os fio completed.  The kernel has no IRQ time accounting, so "
+      "softirq work that ran on a thread's time (e.g. loopback TCP delivery to the initiator "
+      "when the target sends) is in that thread's stime AND in the system-wide softirq column.  "
+      "total CPU = all busy CPU from /proc/stat (fio, initiator, target, softirq) per I/O.")
+    print("\n".join(out))
+
+
+if __name__ == "__main__":
+    main()
