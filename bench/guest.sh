@@ -50,14 +50,6 @@ die() { echo "bench: $*" >&2; exit 1; }
 now() { cut -d' ' -f1 /proc/uptime; }
 t0=$(now)
 
-# fio links ~60 libraries; loading them over the 9p root costs seconds per
-# run under TCG, so run it from a copy in the guest's tmpfs.
-fiod=/tmp/bench-fio
-mkdir -p "$fiod"
-cp "$(command -v fio)" "$fiod/"
-ldd "$(command -v fio)" | awk '$2 == "=>" && $3 ~ /^\// {print $3}' | xargs -r cp -L -t "$fiod"
-fio() { LD_LIBRARY_PATH=$fiod "$fiod/fio" "$@"; }
-
 echo "kernel=$(uname -r)" > "$OUT/meta"
 {
 	echo "runtime=$RT"
@@ -69,6 +61,27 @@ echo "kernel=$(uname -r)" > "$OUT/meta"
 	echo "iscsiadm=$(iscsiadm --version 2>&1 | head -n 1)"
 	echo "targetcli=$(dpkg-query -W -f '${Version}' targetcli-fb 2>/dev/null)"
 } >> "$OUT/meta"
+
+# perf: started now with its events disabled (it takes minutes to start
+# under TCG), enabled through its control FIFO around the profiled runs at
+# the end.  Sample times are CLOCK_MONOTONIC, which /proc/uptime matches.
+perf_pid=
+if [ "$PERF" = 1 ]; then
+	if perf version >/dev/null 2>&1; then
+		echo -1 > /proc/sys/kernel/perf_event_paranoid
+		echo 0 > /proc/sys/kernel/kptr_restrict
+		rm -f /tmp/perf.ctl /tmp/perf.ack
+		mkfifo /tmp/perf.ctl /tmp/perf.ack
+		perf record -q -B -N --no-bpf-event -e cpu-clock -F 999 -a -k mono -D -1 \
+			--control fifo:/tmp/perf.ctl,/tmp/perf.ack -o /tmp/perf.data \
+			> /tmp/perf.log 2>&1 &
+		perf_pid=$!
+		exec 8<>/tmp/perf.ctl 7<>/tmp/perf.ack
+		echo "perf=$(perf version)" >> "$OUT/meta"
+	else
+		echo "bench: no usable perf for $(uname -r): profile skipped" | tee "$OUT/perf.skipped"
+	fi
+fi
 
 say "null_blk"
 # Not memory backed (no data is kept: reads return whatever, writes are
@@ -290,47 +303,53 @@ done
 echo "runs done after $(awk -v a="$t0" -v b="$(now)" 'BEGIN{printf "%.0f", b - a}') s"
 
 # ---------------------------------------------------------------- perf
-if [ "$PERF" = 1 ]; then
-	say "perf: cpu-clock, all CPUs, during 128k seq read and write"
-	if ! perf version >/dev/null 2>&1; then
-		echo "bench: no perf for $(uname -r) (linux-perf must match the kernel): profile skipped" |
-			tee "$OUT/perf.skipped"
+# perfctl CMD: send enable/disable to perf record and wait for its ack.
+perfctl() {
+	echo "$1" >&8
+	local a
+	read -r -t 30 a <&7 || return 1
+}
+if [ -n "$perf_pid" ]; then
+	say "perf: cpu-clock, all CPUs, during 128k seq read and write (${RT}s each)"
+	ok=0
+	for _ in $(seq 1 600); do
+		grep -q 'Events disabled' /tmp/perf.log 2>/dev/null && { ok=1; break; }
+		kill -0 "$perf_pid" 2>/dev/null || break
+		sleep 1
+	done
+	if [ $ok = 0 ]; then
+		echo "bench: perf record did not start: profile skipped" | tee "$OUT/perf.skipped"
+		cat /tmp/perf.log
+		kill -INT "$perf_pid" 2>/dev/null
 	else
-		echo -1 > /proc/sys/kernel/perf_event_paranoid
-		echo 0 > /proc/sys/kernel/kptr_restrict
+		: > "$OUT/perf.segments"
 		for tgt in kiss lio; do
 			for rw in read write; do
 				if [ $tgt = kiss ]; then dev=$dk; else dev=$dl; fi
-				pd=/tmp/perf-$tgt-$rw.data
-				fio --direct=1 --ioengine=libaio --time_based --runtime=$((RT + 4)) \
+				fio --direct=1 --ioengine=libaio --time_based --runtime=$((RT + 6)) \
 					--name=perf --filename="$dev" --rw=$rw --bs=128k --iodepth=8 \
 					--output=/dev/null &
 				fp=$!
-				sleep 2
-				perf record -q -e cpu-clock -F 999 -a -g -o "$pd" -- sleep "$RT" >/dev/null 2>&1
+				sleep 4
+				perfctl enable
+				a=$(cut -d' ' -f1 /proc/uptime)
+				sleep "$RT"
+				b=$(cut -d' ' -f1 /proc/uptime)
+				perfctl disable
 				wait $fp
-				rep=$OUT/perf-$tgt-seq$rw.txt
-				{
-					echo "== $tgt 128k seq $rw QD8: top symbols (self, all CPUs)"
-					perf report -i "$pd" --no-children --sort sym --stdio -g none 2>/dev/null |
-						grep -v '^#' | grep -v '^$' | head -n 25
-					echo "== by thread"
-					perf report -i "$pd" --no-children --sort comm --stdio -g none 2>/dev/null |
-						grep -v '^#' | grep -v '^$' | head -n 12
-					echo "== copies (memcpy/copy_*), by thread"
-					perf report -i "$pd" --no-children --sort comm,sym --stdio -g none 2>/dev/null |
-						grep -v '^#' | grep -E 'copy|memcpy|memmove' | head -n 12
-					echo "== target threads: top symbols"
-					comms=$(perf report -i "$pd" --sort comm --stdio -g none 2>/dev/null |
-						awk -v tgt=$tgt '!/^#/ && NF >= 2 {c = $2; if ((tgt == "kiss" && c ~ /^kiss_/) || (tgt == "lio" && c ~ /^iscsi_t/)) print c}' |
-						sort -u | paste -sd, -)
-					[ -n "$comms" ] && perf report -i "$pd" --no-children --comms "$comms" --sort comm,sym --stdio -g none 2>/dev/null |
-						grep -v '^#' | grep -v '^$' | head -n 20
-				} > "$rep" 2>&1
-				cat "$rep"
-				rm -f "$pd"
+				echo "$tgt $rw $a $b" >> "$OUT/perf.segments"
+				echo "  $tgt seq $rw: profiled ${a}s..${b}s"
 			done
 		done
+		kill -INT "$perf_pid"
+		wait "$perf_pid"
+		while read -r tgt rw a b; do
+			rep=$OUT/perf-$tgt-seq$rw.data.txt
+			perf report -i /tmp/perf.data --time "$a,$b" --no-children \
+				--sort comm,dso,sym --stdio -g none --percent-limit 0.1 > "$rep" 2>/dev/null
+			echo "  $rep: $(grep -c '%' "$rep") lines"
+		done < "$OUT/perf.segments"
+		rm -f /tmp/perf.data
 	fi
 fi
 

@@ -270,7 +270,58 @@ def main():
       "softirq work that ran on a thread's time (e.g. loopback TCP delivery to the initiator "
       "when the target sends) is in that thread's stime AND in the system-wide softirq column.  "
       "total CPU = all busy CPU from /proc/stat (fio, initiator, target, softirq) per I/O.")
+    out += perf_summary(bd)
     print("\n".join(out))
+
+
+PERF_LINE = re.compile(r"^\s*([\d.]+)%\s+(\S+)\s+(\S+)\s+\[(.)\]\s+(.*?)\s*$")
+TARGET_COMM = {"kiss": re.compile(r"^kiss_"), "lio": re.compile(r"^iscsi_t")}
+
+
+def perf_summary(bd):
+    """Top symbols, threads and copies from perf-TARGET-seqRW.data.txt."""
+    out = []
+    files = sorted(glob.glob(os.path.join(bd, "perf-*.data.txt")))
+    if os.path.exists(os.path.join(bd, "perf.skipped")):
+        out += ["", "perf: " + open(os.path.join(bd, "perf.skipped")).read().strip()]
+    for f in files:
+        m = re.match(r"perf-(kiss|lio)-seq(read|write)\.data\.txt$", os.path.basename(f))
+        if not m:
+            continue
+        tgt, rw = m.groups()
+        rows = []
+        for line in open(f, errors="replace"):
+            pm = PERF_LINE.match(line)
+            if pm:
+                rows.append((float(pm.group(1)), pm.group(2), pm.group(3), pm.group(5)))
+        if not rows:
+            continue
+        out.append("")
+        out.append("perf, %s, 128k seq %s QD8 (cpu-clock, both CPUs, %% of all samples):" % (
+            "kiss" if tgt == "kiss" else "LIO", rw))
+
+        def top(key, filt=lambda r: True, n=12):
+            agg = {}
+            for r in rows:
+                if filt(r):
+                    agg[key(r)] = agg.get(key(r), 0) + r[0]
+            return sorted(((v, k) for k, v in agg.items()), reverse=True)[:n]
+        busy = sum(r[0] for r in rows if r[3] not in ("native_safe_halt", "default_idle"))
+        out.append("  busy (not idle) %.1f%%" % busy)
+        out.append("  threads: " + ", ".join("%s %.1f" % (k, v) for v, k in top(lambda r: r[1], n=8)))
+        out.append("  top symbols (any thread, idle excluded):")
+        for v, k in top(lambda r: r[3], lambda r: r[3] not in ("native_safe_halt", "default_idle"), 12):
+            out.append("    %5.1f%%  %s" % (v, k))
+        tc = TARGET_COMM[tgt]
+        out.append("  target threads (%s), top symbols:" % ("kiss_rx, kiss_tx/N" if tgt == "kiss" else "iscsi_trx, iscsi_ttx"))
+        for v, k in top(lambda r: "%-12s %s" % (re.sub(r"/\d+$", "/N", r[1]), r[3]), lambda r: tc.match(r[1]), 10):
+            out.append("    %5.1f%%  %s" % (v, k))
+        copies = top(lambda r: "%-12s %s" % (re.sub(r"/\d+$", "/N", r[1]), r[3]),
+                     lambda r: re.search(r"copy|memcpy|memmove|csum_partial", r[3]), 8)
+        out.append("  copies (copy_*/memcpy/memmove/csum) by thread:" + ("" if copies else " none above 0.1%"))
+        for v, k in copies:
+            out.append("    %5.1f%%  %s" % (v, k))
+    return out
 
 
 if __name__ == "__main__":

@@ -86,11 +86,6 @@ if ls "$res"/bench/raw/*.json >/dev/null 2>&1; then
 		echo
 		sed 's/^/# /' "$res/host-meta"
 		python3 "$here/report.py" "$res"
-		for f in "$res"/bench/perf-*.txt "$res"/bench/perf.skipped; do
-			[ -f "$f" ] || continue
-			echo
-			cat "$f"
-		done
 	} > "$res.txt"
 	echo
 	cat "$res.txt"
