@@ -1143,7 +1143,10 @@ static struct configfs_attribute *kiss_lun_attrs[] = {
 
 static void kiss_lun_release(struct config_item *item)
 {
-	kfree(kiss_to_lun(item));
+	struct kiss_lun *lun = kiss_to_lun(item);
+
+	kiss_res_free(&lun->res);
+	kfree(lun);
 }
 
 static struct configfs_item_operations kiss_lun_item_ops = {
@@ -1183,6 +1186,8 @@ static struct config_group *kiss_lun_make(struct config_group *group,
 	lun->target = target;
 	lun->id = id;
 	init_completion(&lun->ref_done);
+	kiss_res_init(&lun->res);
+	sema_init(&lun->caw_sem, 1);
 	config_group_init_type_name(&lun->group, name, &kiss_lun_type);
 	return &lun->group;
 }

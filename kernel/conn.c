@@ -564,14 +564,63 @@ static void kiss_conn_respond(struct kiss_conn *conn, struct kiss_cmd *cmd)
 		       cmd->sense_len ? cmd->sense_len + 2 : 0);
 }
 
+/* TARGET COLD RESET: every connection to the target goes (RFC 7143 11.5.1) */
+static void kiss_conn_cold_reset(struct kiss_target *target)
+{
+	struct kiss_session *sess;
+
+	spin_lock(&target->sess_lock);
+	list_for_each_entry(sess, &target->sessions, entry)
+		kiss_conn_close(sess->conn);
+	spin_unlock(&target->sess_lock);
+}
+
 static void kiss_conn_send_tmf_rsp(struct kiss_conn *conn)
 {
+	bool cold = conn->tmf_cold;
 	u8 bhs[KISS_BHS_LEN];
 
 	kiss_build_tmf_rsp(bhs, conn->tmf_itt, conn->tmf_response);
 	/* Pairs with the rx thread's acquire: tmf_itt is free again. */
 	smp_store_release(&conn->tmf_ready, false);
 	kiss_conn_send(conn, bhs, NULL, 0);
+	if (cold)
+		kiss_conn_cold_reset(conn->sess->target);
+}
+
+/*
+ * What a reset does beyond aborting tasks: SPC-2 reservations end, and
+ * every other I_T nexus hears of it through a unit attention (SAM-5
+ * 6.3.3, 6.3.4).  Persistent reservations survive.
+ */
+static void kiss_conn_tmf_reset(struct kiss_conn *conn, u8 function,
+				const u8 *lun_raw)
+{
+	struct kiss_session *sess = conn->sess;
+	struct kiss_target *target = sess->target;
+	struct kiss_lun *lun;
+	u64 id;
+	u32 i;
+
+	if (function == KISS_TMF_LUN_RESET) {
+		if (kiss_scsilun_decode(lun_raw, 8, &id))
+			return;
+		lun = kiss_lun_get(target, id);
+		if (!lun)
+			return;
+		kiss_res_reset(lun);
+		kiss_ua_set_target(target, lun->id, KISS_UA_RESET, sess);
+		kiss_lun_put(lun);
+		return;
+	}
+	for (i = 0; i < KISS_MAX_LUNS; i++) {
+		lun = kiss_lun_get(target, i);
+		if (!lun)
+			continue;
+		kiss_res_reset(lun);
+		kiss_lun_put(lun);
+	}
+	kiss_ua_set_target(target, KISS_MAX_LUNS, KISS_UA_RESET, sess);
 }
 
 /* Send a keepalive NOP-In, or give up on a peer that stopped answering. */
@@ -799,11 +848,17 @@ static int kiss_conn_send_r2ts(struct kiss_conn *conn, struct kiss_cmd *cmd)
 }
 
 /* All the data a command waits for is in: run it, or answer its error. */
+/* Refused already (CHECK CONDITION, RESERVATION CONFLICT): no execution. */
+static bool kiss_cmd_failed(const struct kiss_cmd *cmd)
+{
+	return cmd->status != SAM_STAT_GOOD || cmd->sense_len;
+}
+
 static void kiss_conn_exec(struct kiss_conn *conn, struct kiss_cmd *cmd)
 {
 	if (cmd == conn->last_cmd)
 		conn->last_cmd = NULL;
-	if (cmd->status != SAM_STAT_GOOD || cmd->sense_len) {
+	if (kiss_cmd_failed(cmd)) {
 		kiss_cmd_done(cmd);
 		return;
 	}
@@ -819,7 +874,7 @@ static void kiss_conn_exec(struct kiss_conn *conn, struct kiss_cmd *cmd)
  */
 static u32 kiss_cmd_expected(struct kiss_cmd *cmd)
 {
-	return cmd->sense_len ? cmd->unsol_len : cmd->edtl;
+	return kiss_cmd_failed(cmd) ? cmd->unsol_len : cmd->edtl;
 }
 
 static int kiss_conn_scsi_cmd(struct kiss_conn *conn,
@@ -886,7 +941,7 @@ static int kiss_conn_scsi_cmd(struct kiss_conn *conn,
 			kiss_cmd_set_sense(cmd, 0x0b, 0x55, 0x03); /* resources */
 			cmd->buf_len = 0;
 		}
-	} else if (!cmd->sense_len) {
+	} else if (cmd->status == SAM_STAT_GOOD) {
 		kiss_cmd_set_sense(cmd, 0x05, 0x24, 0x00);
 	}
 
@@ -908,7 +963,7 @@ static int kiss_conn_scsi_cmd(struct kiss_conn *conn,
 		return 0;
 	}
 	conn->last_cmd = cmd;
-	if (!cmd->sense_len)
+	if (!kiss_cmd_failed(cmd))
 		return kiss_conn_send_r2ts(conn, cmd);
 	return 0;
 }
@@ -969,7 +1024,7 @@ static int kiss_conn_data_out(struct kiss_conn *conn,
 		kiss_conn_exec(conn, cmd);
 		return 0;
 	}
-	if (info->final && !cmd->sense_len)
+	if (info->final && !kiss_cmd_failed(cmd))
 		return kiss_conn_send_r2ts(conn, cmd);
 	return 0;
 }
@@ -1095,9 +1150,13 @@ static int kiss_conn_tmf(struct kiss_conn *conn,
 		break;
 	case KISS_TMF_ABORT_TASK_SET:
 	case KISS_TMF_CLEAR_TASK_SET:
+		all = true;
+		break;
 	case KISS_TMF_LUN_RESET:
 	case KISS_TMF_TARGET_WARM_RESET:
+	case KISS_TMF_TARGET_COLD_RESET:
 		all = true;
+		kiss_conn_tmf_reset(conn, function, h->lun);
 		break;
 	default:
 		all = false;
@@ -1107,6 +1166,7 @@ static int kiss_conn_tmf(struct kiss_conn *conn,
 
 	conn->tmf_itt = info->itt;
 	conn->tmf_response = response;
+	conn->tmf_cold = function == KISS_TMF_TARGET_COLD_RESET;
 	atomic_set(&conn->tmf_waiting, 0);
 	if (response == KISS_TMF_RSP_COMPLETE) {
 		for_each_set_bit(idx, conn->slot_map, conn->nr_cmds) {
@@ -1115,6 +1175,7 @@ static int kiss_conn_tmf(struct kiss_conn *conn,
 			if (cmd->state == KISS_CMD_FREE ||
 			    (!all && cmd->itt != rtt) ||
 			    (function != KISS_TMF_TARGET_WARM_RESET &&
+			     function != KISS_TMF_TARGET_COLD_RESET &&
 			     memcmp(cmd->lun_raw, h->lun, 8)))
 				continue;
 			if (cmd->state == KISS_CMD_RECV_DATA) {

@@ -35,6 +35,11 @@
  *   conn->tx_lock	(spinlock) the tx queue and TMF bookkeeping; taken
  *			from bio completion (irq), so always irq-safe
  *
+ * Reservations and unit attentions (pr.c), separately:
+ *   lun->res.lock	(spinlock) the LUN's reservations and registrations
+ *   target->sess_lock	walked to find the nexuses a change concerns
+ *   sess->ua_lock	(spinlock) the session's pending unit attentions
+ *
  * The data path reads target->luns[] under RCU and pins a LUN with
  * percpu_ref_tryget_live(&lun->ref).
  */
@@ -49,6 +54,7 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/percpu-refcount.h>
+#include <linux/semaphore.h>
 #include <linux/sizes.h>
 #include <linux/socket.h>
 #include <linux/spinlock.h>
@@ -76,6 +82,10 @@
 #define KISS_MAX_CDB_LEN	260
 /* Fixed-format sense data is 18 bytes; room for descriptor format. */
 #define KISS_SENSE_LEN		96
+/* The only relative target port: one port per target. */
+#define KISS_REL_TGT_PORT	1
+/* Persistent reservation registrations per LUN. */
+#define KISS_PR_MAX_REGS	128
 
 extern struct mutex kiss_cfg_mutex;
 
@@ -100,6 +110,29 @@ struct kiss_portal {
 	struct list_head	conns;
 };
 
+/* One I_T nexus's persistent reservation registration (pr.c). */
+struct kiss_pr_reg {
+	struct list_head	entry;		/* kiss_lun_res.regs */
+	u64			key;
+	bool			all_tg_pt;
+	u8			isid[6];
+	char			initiator[KISS_NAME_MAX + 1];
+};
+
+struct kiss_session;
+
+/* A LUN's reservations: SPC-2 RESERVE and persistent ones (pr.c). */
+struct kiss_lun_res {
+	spinlock_t		lock;		/* everything below */
+	bool			active;		/* anything to check; lockless */
+	u32			generation;	/* PRGENERATION */
+	struct list_head	regs;
+	u32			nr_regs;
+	u8			type;		/* 0: no persistent reservation */
+	struct kiss_pr_reg	*holder;	/* unused by all-registrants */
+	struct kiss_session	*spc2_holder;	/* compared, never followed */
+};
+
 struct kiss_lun {
 	struct config_group	group;
 	struct kiss_target	*target;
@@ -118,6 +151,9 @@ struct kiss_lun {
 	u32			block_shift;
 	bool			discard;	/* the device takes REQ_OP_DISCARD */
 	bool			write_cache;	/* volatile cache: flushes matter */
+	struct kiss_lun_res	res;		/* lives as long as the LUN */
+	/* one COMPARE AND WRITE at a time; released from any context */
+	struct semaphore	caw_sem;
 };
 
 struct kiss_acl {
@@ -259,6 +295,21 @@ struct kiss_cmd {
 	bool			tmf_wait;
 };
 
+/* Unit attention conditions, highest priority first (pr.c). */
+enum kiss_ua {
+	KISS_UA_POWER_ON,
+	KISS_UA_NEXUS_LOSS,
+	KISS_UA_RESET,
+	KISS_UA_COMMANDS_CLEARED,
+	KISS_UA_RES_PREEMPTED,
+	KISS_UA_RES_RELEASED,
+	KISS_UA_REG_PREEMPTED,
+	KISS_UA_MODE_CHANGED,
+	KISS_UA_CAPACITY_CHANGED,
+	KISS_UA_LUNS_CHANGED,
+	KISS_UA_COUNT
+};
+
 enum kiss_conn_state {
 	KISS_CONN_LOGIN,
 	KISS_CONN_FULL_FEATURE,
@@ -277,6 +328,9 @@ struct kiss_session {
 	u16			tsih;
 	struct kiss_conn	*conn;		/* MaxConnections=1 */
 	struct kiss_conn_params	params;
+	/* pending unit attentions per LUN: BIT(enum kiss_ua) */
+	spinlock_t		ua_lock;
+	u16			ua[KISS_MAX_LUNS];
 	/* counters */
 	atomic64_t		cmds;
 	atomic64_t		read_bytes;
@@ -327,6 +381,7 @@ struct kiss_conn {
 	u32			tmf_itt;
 	u8			tmf_response;
 	bool			tmf_ready;
+	bool			tmf_cold;	/* TARGET COLD RESET */
 	atomic_t		tmf_waiting;	/* aborted commands running */
 	u32			queue_depth;	/* negotiated at login */
 	unsigned long		login_deadline;	/* jiffies */
@@ -394,6 +449,26 @@ int kiss_bdev_discard_add(struct kiss_cmd *cmd, u64 lba, u64 nr_blocks,
 void kiss_bdev_submit_chain(struct kiss_cmd *cmd, struct bio *bio, int err);
 void kiss_bdev_write_same(struct kiss_cmd *cmd, u64 lba, u64 nr_blocks);
 void kiss_bdev_compare(struct kiss_cmd *cmd, u64 lba, u32 nr_blocks);
+void kiss_bdev_compare_and_write(struct kiss_cmd *cmd, u64 lba,
+				 u32 nr_blocks, bool fua);
+
+/* pr.c: reservations and unit attentions */
+struct kiss_cdb;
+enum kiss_sense_code;
+void kiss_ua_set(struct kiss_session *sess, u32 lun_id, enum kiss_ua ua);
+void kiss_ua_set_target(struct kiss_target *target, u32 lun_id,
+			enum kiss_ua ua, const struct kiss_session *except);
+bool kiss_ua_take(struct kiss_session *sess, u32 lun_id,
+		  enum kiss_sense_code *code);
+void kiss_ua_clear(struct kiss_session *sess, u32 lun_id, enum kiss_ua ua);
+void kiss_res_init(struct kiss_lun_res *res);
+void kiss_res_free(struct kiss_lun_res *res);
+bool kiss_res_check(struct kiss_cmd *cmd, const struct kiss_cdb *c);
+void kiss_res_nexus_lost(struct kiss_session *sess);
+void kiss_res_reset(struct kiss_lun *lun);
+void kiss_res_reserve(struct kiss_cmd *cmd, bool reserve);
+void kiss_pr_out(struct kiss_cmd *cmd, const struct kiss_cdb *c);
+void kiss_pr_in(struct kiss_cmd *cmd, const struct kiss_cdb *c);
 
 /* conn.c */
 int kiss_conn_start(struct kiss_portal *portal, struct socket *sock);

@@ -150,8 +150,11 @@ int kiss_lun_enable(struct kiss_lun *lun)
 		goto err_close;
 
 	lun->enabled = true;
+	/* a RESERVE's holder may have gone while the LUN was away */
+	kiss_res_reset(lun);
 	/* publishes every field above to kiss_lun_get() */
 	rcu_assign_pointer(target->luns[lun->id], lun);
+	kiss_ua_set_target(target, KISS_MAX_LUNS, KISS_UA_LUNS_CHANGED, NULL);
 	pr_info("%s: LUN %u: %s, %llu blocks of %u bytes%s%s%s\n",
 		target->name, lun->id, lun->path, lun->nr_blocks, bs,
 		lun->readonly ? ", read-only" : "",
@@ -188,6 +191,7 @@ void kiss_lun_disable(struct kiss_lun *lun)
 		return;
 
 	RCU_INIT_POINTER(target->luns[lun->id], NULL);
+	kiss_ua_set_target(target, KISS_MAX_LUNS, KISS_UA_LUNS_CHANGED, NULL);
 	/* after this, no kiss_lun_get() can still be looking at the LUN */
 	synchronize_rcu();
 	percpu_ref_kill(&lun->ref);

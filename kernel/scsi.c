@@ -34,9 +34,6 @@
 #define KISS_VD_SPC4		0x0460
 #define KISS_VD_SBC3		0x04c0
 
-/* The only relative target port: no ALUA yet, one port per target. */
-#define KISS_REL_TGT_PORT	1
-
 /*
  * Emulated responses are built in one buffer of this size; the largest
  * is REPORT LUNS with every LUN (8 + 8 * KISS_MAX_LUNS bytes).
@@ -55,6 +52,9 @@ static_assert(8 + 8 * KISS_MAX_LUNS <= KISS_EMUL_BUF_LEN);
  */
 #define KISS_WS_MAX_BLOCKS	0xffff
 #define KISS_WS_MAX_BYTES	SZ_256M
+
+/* cmd->scsi_priv[0] bits */
+#define KISS_PRIV_CAW_LOCKED	BIT(0)	/* holds lun->caw_sem */
 
 /* ILLEGAL REQUEST, INVALID FIELD IN COMMAND INFORMATION UNIT (SAM-5). */
 #define KISS_ASC_INVALID_FIELD_IN_CMD_IU	0x0e
@@ -161,7 +161,7 @@ static bool kiss_scsi_readonly(const struct kiss_cmd *cmd)
  */
 static unsigned int kiss_scsi_hidden(const struct kiss_lun *lun)
 {
-	unsigned int hide = KISS_OPF_PR | KISS_OPF_ALUA | KISS_OPF_RESERVE;
+	unsigned int hide = KISS_OPF_ALUA;
 
 	if (!lun->discard)
 		hide |= KISS_OPF_THIN;
@@ -216,7 +216,9 @@ static int kiss_scsi_check_iu(struct kiss_cmd *cmd, const struct kiss_cdb *c,
 		return kiss_scsi_fail_iu(cmd);
 	if (c->dir != KISS_DIR_OUT)
 		return 0;
-	if (c->kind == KISS_CDB_WRITE_SAME && cmd->edtl != len)
+	/* Both have exactly one size of Data-Out (SBC-3 5.3, 5.45) */
+	if ((c->kind == KISS_CDB_WRITE_SAME ||
+	     c->kind == KISS_CDB_COMPARE_AND_WRITE) && cmd->edtl != len)
 		return kiss_scsi_fail_field(cmd, true, kiss_cdb_len_offset(c),
 					    -1);
 	if (cmd->edtl >= len)
@@ -244,8 +246,9 @@ static int kiss_scsi_check_limits(struct kiss_cmd *cmd,
 						    kiss_cdb_len_offset(c), -1);
 		return 0;
 	case KISS_CDB_COMPARE_AND_WRITE:
-		/* TODO: needs a per-LUN lock across read, compare, write */
-		return kiss_scsi_fail_code(cmd, KISS_SENSE_INVALID_OPCODE);
+		if (c->nr_blocks > KISS_CAW_MAX_BLOCKS)
+			return kiss_scsi_fail_field(cmd, true, 13, -1);
+		return 0;
 	default:
 		return 0;
 	}
@@ -267,6 +270,7 @@ static int kiss_scsi_check_limits(struct kiss_cmd *cmd,
 int kiss_scsi_prepare(struct kiss_cmd *cmd)
 {
 	struct kiss_target *target = cmd->sess->target;
+	enum kiss_sense_code ua;
 	struct kiss_sense_info s;
 	struct kiss_lun *lun;
 	struct kiss_cdb c;
@@ -283,6 +287,10 @@ int kiss_scsi_prepare(struct kiss_cmd *cmd)
 	lun = cmd->lun;
 	if (!lun && (!cmd->cdb_len || !kiss_scsi_no_lun_ok(cmd->cdb[0])))
 		return kiss_scsi_fail_code(cmd, KISS_SENSE_LUN_NOT_SUPPORTED);
+	/* SAM-5 5.14: reported first, to all but these three */
+	if (lun && !kiss_scsi_no_lun_ok(cmd->cdb[0]) &&
+	    kiss_ua_take(cmd->sess, lun->id, &ua))
+		return kiss_scsi_fail_code(cmd, ua);
 
 	ret = kiss_cdb_decode(cmd->cdb, cmd->cdb_len, &c);
 	if (ret)
@@ -294,6 +302,10 @@ int kiss_scsi_prepare(struct kiss_cmd *cmd)
 	}
 	if (c.flags & kiss_scsi_hidden(lun))
 		return kiss_scsi_fail_code(cmd, KISS_SENSE_INVALID_OPCODE);
+	if (kiss_res_check(cmd, &c)) {
+		cmd->status = KISS_SAM_STAT_RESERVATION_CONFLICT;
+		return -EBUSY;
+	}
 	if ((c.flags & KISS_OPF_WRITE) && kiss_scsi_readonly(cmd))
 		return kiss_scsi_fail_code(cmd, KISS_SENSE_WRITE_PROTECTED);
 	ret = kiss_scsi_check_limits(cmd, &c);
@@ -326,6 +338,10 @@ int kiss_scsi_prepare(struct kiss_cmd *cmd)
  */
 void kiss_scsi_release(struct kiss_cmd *cmd)
 {
+	if (cmd->scsi_priv[0] & KISS_PRIV_CAW_LOCKED) {
+		cmd->scsi_priv[0] &= ~KISS_PRIV_CAW_LOCKED;
+		up(&cmd->lun->caw_sem);
+	}
 	if (cmd->lun) {
 		kiss_lun_put(cmd->lun);
 		cmd->lun = NULL;
@@ -474,6 +490,7 @@ static int kiss_vpd_block_limits(struct kiss_cmd *cmd, u8 *buf)
 
 	buf[3] = 0x3c;
 	buf[4] = 0x01;			/* WSNZ */
+	buf[5] = KISS_CAW_MAX_BLOCKS;	/* MAXIMUM COMPARE AND WRITE LENGTH */
 	put_unaligned_be16(max_t(u32, gran, 1), buf + 6);
 	put_unaligned_be32(max_xfer, buf + 8);
 	put_unaligned_be32(min(opt, max_xfer), buf + 12);
@@ -560,9 +577,15 @@ static int kiss_emul_request_sense(struct kiss_cmd *cmd,
 {
 	struct kiss_sense_info s;
 
-	/* No deferred errors or unit attentions are kept: nothing to say. */
-	kiss_sense_set(&s, cmd->lun ? KISS_SENSE_NO_SENSE :
-				      KISS_SENSE_LUN_NOT_SUPPORTED);
+	enum kiss_sense_code ua;
+
+	/* No deferred errors are kept; a unit attention is reported once. */
+	if (!cmd->lun)
+		kiss_sense_set(&s, KISS_SENSE_LUN_NOT_SUPPORTED);
+	else if (kiss_ua_take(cmd->sess, cmd->lun->id, &ua))
+		kiss_sense_set(&s, ua);
+	else
+		kiss_sense_set(&s, KISS_SENSE_NO_SENSE);
 	return kiss_sense_build(buf, KISS_SENSE_MAX_LEN, &s,
 				c->u.request_sense.desc);
 }
@@ -587,6 +610,9 @@ static int kiss_emul_report_luns(struct kiss_cmd *cmd,
 			kiss_scsilun_encode(0, buf + 8);
 			n = 1;
 		}
+		/* the change is now reported, for every LUN (SPC-4 6.33) */
+		for (i = 0; i < KISS_MAX_LUNS; i++)
+			kiss_ua_clear(cmd->sess, i, KISS_UA_LUNS_CHANGED);
 	}
 	put_unaligned_be32(8 * n, buf);
 	return 8 + 8 * n;
@@ -945,6 +971,23 @@ static void kiss_scsi_write_same(struct kiss_cmd *cmd,
 		kiss_bdev_write_same(cmd, c->lba, c->nr_blocks);
 }
 
+/*
+ * COMPARE AND WRITE runs alone among the LUN's COMPARE AND WRITEs, from
+ * before its read to after its response (the lock goes in
+ * kiss_scsi_release()), which is the atomicity VMware's ATS locking
+ * relies on.  Plain writes are not held back, as in LIO.
+ */
+static void kiss_scsi_caw(struct kiss_cmd *cmd, const struct kiss_cdb *c)
+{
+	if (!c->nr_blocks) {
+		kiss_cmd_done(cmd);
+		return;
+	}
+	down(&cmd->lun->caw_sem);
+	cmd->scsi_priv[0] |= KISS_PRIV_CAW_LOCKED;
+	kiss_bdev_compare_and_write(cmd, c->lba, c->nr_blocks, c->fua);
+}
+
 static void kiss_scsi_verify(struct kiss_cmd *cmd, const struct kiss_cdb *c)
 {
 	/* BYTCHK=0: the medium is whatever the device says it is */
@@ -992,6 +1035,9 @@ void kiss_scsi_exec(struct kiss_cmd *cmd)
 	case KISS_SCSI_SYNC_CACHE_16:
 		kiss_bdev_flush(cmd);
 		return;
+	case KISS_SCSI_COMPARE_AND_WRITE:
+		kiss_scsi_caw(cmd, &c);
+		return;
 	case KISS_SCSI_WRITE_SAME_10:
 	case KISS_SCSI_WRITE_SAME_16:
 		kiss_scsi_write_same(cmd, &c);
@@ -1033,6 +1079,20 @@ void kiss_scsi_exec(struct kiss_cmd *cmd)
 	case KISS_SCSI_MODE_SELECT_6:
 	case KISS_SCSI_MODE_SELECT_10:
 		kiss_emul_mode_select(cmd, &c);
+		break;
+	case KISS_SCSI_PR_IN:
+		kiss_pr_in(cmd, &c);
+		break;
+	case KISS_SCSI_PR_OUT:
+		kiss_pr_out(cmd, &c);
+		break;
+	case KISS_SCSI_RESERVE_6:
+	case KISS_SCSI_RESERVE_10:
+		kiss_res_reserve(cmd, true);
+		break;
+	case KISS_SCSI_RELEASE_6:
+	case KISS_SCSI_RELEASE_10:
+		kiss_res_reserve(cmd, false);
 		break;
 	case KISS_SCSI_TEST_UNIT_READY:
 	case KISS_SCSI_START_STOP_UNIT:

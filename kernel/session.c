@@ -90,6 +90,7 @@ struct kiss_session *kiss_session_alloc(struct kiss_target *target,
 		return NULL;
 	kref_init(&sess->ref);
 	INIT_LIST_HEAD(&sess->entry);
+	spin_lock_init(&sess->ua_lock);
 	sess->target = target;
 	sess->discovery = !target;
 	strscpy(sess->initiator, initiator, sizeof(sess->initiator));
@@ -162,10 +163,19 @@ int kiss_session_register(struct kiss_session *sess)
 {
 	struct kiss_target *target = sess->target;
 	int ret = 0;
+	u32 i;
 
 	if (!target)
 		return 0;
 	kiss_session_reinstate(target, sess->initiator, sess->isid);
+
+	/*
+	 * A new I_T nexus starts with POWER ON, RESET, OR BUS DEVICE RESET
+	 * OCCURRED on every LUN (SAM-5 6.3.1); initiators expect it.
+	 */
+	memset(sess->ua, 0, sizeof(sess->ua));
+	for (i = 0; i < KISS_MAX_LUNS; i++)
+		sess->ua[i] = BIT(KISS_UA_POWER_ON);
 
 	spin_lock(&target->sess_lock);
 	if (target->enabled)
@@ -186,6 +196,8 @@ void kiss_session_unregister(struct kiss_session *sess)
 	spin_lock(&target->sess_lock);
 	list_del_init(&sess->entry);
 	spin_unlock(&target->sess_lock);
+	/* SPC-2 reservations end with the I_T nexus */
+	kiss_res_nexus_lost(sess);
 	wake_up_all(&kiss_sess_wq);
 }
 

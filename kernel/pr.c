@@ -1,0 +1,897 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kiss: reservations and unit attentions, the state a logical unit keeps
+ * per I_T nexus.
+ *
+ * An I_T nexus is an initiator port (iSCSI name plus ISID) seen through
+ * the target's one target port.  Persistent reservations (SPC-4 5.9) are
+ * keyed by it, so registrations outlive the session that made them and
+ * come back with an initiator that logs in again with the same ISID.
+ * SPC-2 RESERVE/RELEASE belongs to the session itself and ends with it,
+ * as SPC-2 ends it on I_T nexus loss.
+ *
+ * All of a LUN's reservation state is under lun->res.lock, a spinlock:
+ * every operation on it is a few list walks, and the nexus-loss hook runs
+ * under RCU.  Unit attentions live in the session, under sess->ua_lock;
+ * setting them walks target->sessions under target->sess_lock.  Order:
+ * res.lock, then sess_lock, then ua_lock.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kernel.h>
+#include <linux/rcupdate.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "kiss.h"
+#include "proto/scsi.h"
+
+/* The PERSISTENT RESERVE OUT basic parameter list (SPC-4 6.16.3). */
+#define KISS_PROUT_PARAM_LEN	24
+#define KISS_PROUT_SPEC_I_PT	BIT(3)
+#define KISS_PROUT_ALL_TG_PT	BIT(2)
+#define KISS_PROUT_APTPL	BIT(0)
+
+/* Scope LU_SCOPE is the only one SPC-4 still defines. */
+#define KISS_PR_SCOPE_LU	0
+
+/* READ FULL STATUS: a descriptor's fixed part (SPC-4 6.15.5). */
+#define KISS_PR_FULL_DESC_LEN	24
+
+/* An iSCSI TransportID with ISID (SPC-4 7.6.4.6): ",i,0x" + 12 digits */
+#define KISS_TPID_ISID_LEN	(5 + 12)
+
+enum kiss_pr_type {
+	KISS_PR_WRITE_EXCLUSIVE		= 1,
+	KISS_PR_EXCLUSIVE_ACCESS	= 3,
+	KISS_PR_WRITE_EXCLUSIVE_RO	= 5,
+	KISS_PR_EXCLUSIVE_ACCESS_RO	= 6,
+	KISS_PR_WRITE_EXCLUSIVE_AR	= 7,
+	KISS_PR_EXCLUSIVE_ACCESS_AR	= 8,
+};
+
+/* ------------------------------------------------------------------ */
+/* Unit attentions                                                     */
+
+/* Highest priority first: the order kiss_ua_take() reports them in. */
+static const enum kiss_sense_code kiss_ua_sense[KISS_UA_COUNT] = {
+	[KISS_UA_POWER_ON]		= KISS_SENSE_POWER_ON_RESET,
+	[KISS_UA_NEXUS_LOSS]		= KISS_SENSE_I_T_NEXUS_LOSS,
+	[KISS_UA_RESET]			= KISS_SENSE_LUN_RESET,
+	[KISS_UA_COMMANDS_CLEARED]	= KISS_SENSE_COMMANDS_CLEARED,
+	[KISS_UA_RES_PREEMPTED]		= KISS_SENSE_RESERVATIONS_PREEMPTED,
+	[KISS_UA_RES_RELEASED]		= KISS_SENSE_RESERVATIONS_RELEASED,
+	[KISS_UA_REG_PREEMPTED]		= KISS_SENSE_REGISTRATIONS_PREEMPTED,
+	[KISS_UA_MODE_CHANGED]		= KISS_SENSE_MODE_PARAMS_CHANGED,
+	[KISS_UA_CAPACITY_CHANGED]	= KISS_SENSE_CAPACITY_CHANGED,
+	[KISS_UA_LUNS_CHANGED]		= KISS_SENSE_REPORTED_LUNS_CHANGED,
+};
+
+/**
+ * kiss_ua_set() - establish a unit attention for one I_T_L nexus
+ * @sess: the session (I_T nexus)
+ * @lun_id: the LUN
+ * @ua: which condition
+ */
+void kiss_ua_set(struct kiss_session *sess, u32 lun_id, enum kiss_ua ua)
+{
+	if (WARN_ON_ONCE(lun_id >= KISS_MAX_LUNS || ua >= KISS_UA_COUNT))
+		return;
+	spin_lock(&sess->ua_lock);
+	sess->ua[lun_id] |= BIT(ua);
+	spin_unlock(&sess->ua_lock);
+}
+
+/**
+ * kiss_ua_set_target() - establish a unit attention for many nexuses
+ * @target: the target whose sessions get it
+ * @lun_id: the LUN, or KISS_MAX_LUNS for every LUN
+ * @ua: which condition
+ * @except: a session that does not get it (the one that caused it), or
+ *	    NULL
+ */
+void kiss_ua_set_target(struct kiss_target *target, u32 lun_id,
+			enum kiss_ua ua, const struct kiss_session *except)
+{
+	struct kiss_session *sess;
+	u32 i;
+
+	spin_lock(&target->sess_lock);
+	list_for_each_entry(sess, &target->sessions, entry) {
+		if (sess == except)
+			continue;
+		if (lun_id < KISS_MAX_LUNS) {
+			kiss_ua_set(sess, lun_id, ua);
+			continue;
+		}
+		for (i = 0; i < KISS_MAX_LUNS; i++)
+			if (rcu_access_pointer(target->luns[i]))
+				kiss_ua_set(sess, i, ua);
+	}
+	spin_unlock(&target->sess_lock);
+}
+
+/* The nexus of a registration, among the target's sessions. */
+static void kiss_ua_set_nexus(struct kiss_target *target, u32 lun_id,
+			      const char *initiator, const u8 *isid,
+			      enum kiss_ua ua)
+{
+	struct kiss_session *sess;
+
+	spin_lock(&target->sess_lock);
+	list_for_each_entry(sess, &target->sessions, entry)
+		if (!strcmp(sess->initiator, initiator) &&
+		    !memcmp(sess->isid, isid, sizeof(sess->isid)))
+			kiss_ua_set(sess, lun_id, ua);
+	spin_unlock(&target->sess_lock);
+}
+
+/**
+ * kiss_ua_take() - report and clear the highest unit attention pending
+ * @sess: the session
+ * @lun_id: the LUN the command addresses
+ * @code: the condition's sense code, if one was pending
+ *
+ * Return: true if a unit attention was pending (and is now cleared).
+ */
+bool kiss_ua_take(struct kiss_session *sess, u32 lun_id,
+		  enum kiss_sense_code *code)
+{
+	bool found = false;
+	int bit;
+
+	if (lun_id >= KISS_MAX_LUNS || !READ_ONCE(sess->ua[lun_id]))
+		return false;
+	spin_lock(&sess->ua_lock);
+	if (sess->ua[lun_id]) {
+		bit = __ffs(sess->ua[lun_id]);
+		sess->ua[lun_id] &= ~BIT(bit);
+		*code = kiss_ua_sense[bit];
+		found = true;
+	}
+	spin_unlock(&sess->ua_lock);
+	return found;
+}
+
+/* REPORT LUNS clears REPORTED LUNS DATA HAS CHANGED (SPC-4 6.33). */
+void kiss_ua_clear(struct kiss_session *sess, u32 lun_id, enum kiss_ua ua)
+{
+	if (lun_id >= KISS_MAX_LUNS)
+		return;
+	spin_lock(&sess->ua_lock);
+	sess->ua[lun_id] &= ~BIT(ua);
+	spin_unlock(&sess->ua_lock);
+}
+
+/* ------------------------------------------------------------------ */
+/* Reservation state                                                   */
+
+void kiss_res_init(struct kiss_lun_res *res)
+{
+	spin_lock_init(&res->lock);
+	INIT_LIST_HEAD(&res->regs);
+}
+
+void kiss_res_free(struct kiss_lun_res *res)
+{
+	struct kiss_pr_reg *reg, *tmp;
+
+	list_for_each_entry_safe(reg, tmp, &res->regs, entry)
+		kfree(reg);
+	INIT_LIST_HEAD(&res->regs);
+}
+
+static bool kiss_reg_is(const struct kiss_pr_reg *reg,
+			const struct kiss_session *sess)
+{
+	return !strcmp(reg->initiator, sess->initiator) &&
+	       !memcmp(reg->isid, sess->isid, sizeof(reg->isid));
+}
+
+static struct kiss_pr_reg *kiss_reg_find(struct kiss_lun_res *res,
+					 const struct kiss_session *sess)
+{
+	struct kiss_pr_reg *reg;
+
+	list_for_each_entry(reg, &res->regs, entry)
+		if (kiss_reg_is(reg, sess))
+			return reg;
+	return NULL;
+}
+
+static bool kiss_pr_type_all_reg(u8 type)
+{
+	return type == KISS_PR_WRITE_EXCLUSIVE_AR ||
+	       type == KISS_PR_EXCLUSIVE_ACCESS_AR;
+}
+
+static bool kiss_pr_type_reg_only(u8 type)
+{
+	return type == KISS_PR_WRITE_EXCLUSIVE_RO ||
+	       type == KISS_PR_EXCLUSIVE_ACCESS_RO;
+}
+
+/* Does @reg hold the persistent reservation (SPC-4 5.9.10)? */
+static bool kiss_pr_is_holder(const struct kiss_lun_res *res,
+			      const struct kiss_pr_reg *reg)
+{
+	if (!res->type || !reg)
+		return false;
+	return kiss_pr_type_all_reg(res->type) || res->holder == reg;
+}
+
+static void kiss_res_update_active(struct kiss_lun_res *res)
+{
+	WRITE_ONCE(res->active, res->spc2_holder || !list_empty(&res->regs));
+}
+
+/*
+ * Which commands a reservation lets through, SPC-4 5.9.1 table 64 and
+ * SBC-3 table 13: what neither reads nor writes the medium always runs;
+ * reads are refused only by the exclusive-access types.
+ */
+enum kiss_res_class {
+	KISS_RES_ALLOWED,
+	KISS_RES_READ,
+	KISS_RES_WRITE,
+};
+
+static enum kiss_res_class kiss_res_classify(const struct kiss_cdb *c)
+{
+	switch (c->opcode) {
+	case KISS_SCSI_INQUIRY:
+	case KISS_SCSI_REPORT_LUNS:
+	case KISS_SCSI_REQUEST_SENSE:
+	case KISS_SCSI_PR_IN:
+	case KISS_SCSI_PR_OUT:		/* checked per service action */
+	case KISS_SCSI_MAINTENANCE_IN:	/* RTPG, REPORT SUPPORTED OPCODES */
+	case KISS_SCSI_TEST_UNIT_READY:
+	case KISS_SCSI_READ_CAPACITY_10:
+		return KISS_RES_ALLOWED;
+	case KISS_SCSI_SERVICE_ACTION_IN_16:
+		return c->sa == KISS_SAI_READ_CAPACITY_16 ? KISS_RES_ALLOWED :
+							     KISS_RES_READ;
+	case KISS_SCSI_RESERVE_6:
+	case KISS_SCSI_RELEASE_6:
+	case KISS_SCSI_RESERVE_10:
+	case KISS_SCSI_RELEASE_10:
+		return KISS_RES_WRITE;
+	default:
+		break;
+	}
+	switch (c->kind) {
+	case KISS_CDB_READ:
+	case KISS_CDB_VERIFY:
+		return KISS_RES_READ;
+	case KISS_CDB_OTHER:
+		/* MODE SENSE, PRE-FETCH: reads; MODE SELECT & co: writes */
+		return c->dir == KISS_DIR_OUT ||
+		       c->opcode == KISS_SCSI_START_STOP_UNIT ||
+		       c->opcode == KISS_SCSI_PREVENT_ALLOW ?
+		       KISS_RES_WRITE : KISS_RES_READ;
+	default:
+		return KISS_RES_WRITE;
+	}
+}
+
+/**
+ * kiss_res_check() - does a reservation refuse this command?
+ * @cmd: the command, its LUN pinned
+ * @c: its decoded CDB
+ *
+ * Return: true if @cmd must end with RESERVATION CONFLICT.
+ */
+bool kiss_res_check(struct kiss_cmd *cmd, const struct kiss_cdb *c)
+{
+	struct kiss_lun_res *res = &cmd->lun->res;
+	enum kiss_res_class class = kiss_res_classify(c);
+	struct kiss_pr_reg *reg;
+	bool conflict = false;
+
+	if (!READ_ONCE(res->active))
+		return false;
+
+	spin_lock(&res->lock);
+	if (res->spc2_holder && res->spc2_holder != cmd->sess) {
+		/*
+		 * SPC-2 7.21: another nexus's RESERVE lets only these
+		 * through; RELEASE from us succeeds without effect.
+		 */
+		switch (c->opcode) {
+		case KISS_SCSI_INQUIRY:
+		case KISS_SCSI_REPORT_LUNS:
+		case KISS_SCSI_REQUEST_SENSE:
+		case KISS_SCSI_RELEASE_6:
+		case KISS_SCSI_RELEASE_10:
+		case KISS_SCSI_PR_IN:
+		case KISS_SCSI_MAINTENANCE_IN:
+			break;
+		default:
+			conflict = true;
+			break;
+		}
+		goto out;
+	}
+	/* SPC-4 5.9.3: with registrations, RESERVE/RELEASE conflict. */
+	if (!list_empty(&res->regs) &&
+	    (c->opcode == KISS_SCSI_RESERVE_6 ||
+	     c->opcode == KISS_SCSI_RESERVE_10 ||
+	     c->opcode == KISS_SCSI_RELEASE_6 ||
+	     c->opcode == KISS_SCSI_RELEASE_10)) {
+		conflict = true;
+		goto out;
+	}
+	if (!res->type || class == KISS_RES_ALLOWED)
+		goto out;
+	reg = kiss_reg_find(res, cmd->sess);
+	if (kiss_pr_is_holder(res, reg))
+		goto out;
+	/* Registrants share the *_RO and *_AR reservations. */
+	if (reg && (kiss_pr_type_reg_only(res->type) ||
+		    kiss_pr_type_all_reg(res->type)))
+		goto out;
+	switch (res->type) {
+	case KISS_PR_WRITE_EXCLUSIVE:
+	case KISS_PR_WRITE_EXCLUSIVE_RO:
+	case KISS_PR_WRITE_EXCLUSIVE_AR:
+		conflict = class == KISS_RES_WRITE;
+		break;
+	default:
+		conflict = true;
+		break;
+	}
+out:
+	spin_unlock(&res->lock);
+	return conflict;
+}
+
+/**
+ * kiss_res_nexus_lost() - a session ended: drop its SPC-2 reservations
+ * @sess: the session, already off its target's list
+ */
+void kiss_res_nexus_lost(struct kiss_session *sess)
+{
+	struct kiss_target *target = sess->target;
+	struct kiss_lun *lun;
+	u32 i;
+
+	if (!target)
+		return;
+	rcu_read_lock();
+	for (i = 0; i < KISS_MAX_LUNS; i++) {
+		lun = rcu_dereference(target->luns[i]);
+		if (!lun || READ_ONCE(lun->res.spc2_holder) != sess)
+			continue;
+		spin_lock(&lun->res.lock);
+		if (lun->res.spc2_holder == sess) {
+			lun->res.spc2_holder = NULL;
+			kiss_res_update_active(&lun->res);
+		}
+		spin_unlock(&lun->res.lock);
+	}
+	rcu_read_unlock();
+}
+
+/**
+ * kiss_res_reset() - a LUN or target reset: SPC-2 reservations end
+ * @lun: the LUN
+ *
+ * Persistent reservations survive resets (SPC-4 5.9.1).
+ */
+void kiss_res_reset(struct kiss_lun *lun)
+{
+	spin_lock(&lun->res.lock);
+	lun->res.spc2_holder = NULL;
+	kiss_res_update_active(&lun->res);
+	spin_unlock(&lun->res.lock);
+}
+
+/* ------------------------------------------------------------------ */
+/* RESERVE(6/10), RELEASE(6/10)                                        */
+
+/**
+ * kiss_res_reserve() - SPC-2 RESERVE and RELEASE
+ * @cmd: the command; kiss_res_check() let it through
+ * @reserve: RESERVE, else RELEASE
+ *
+ * A RESERVE held by another nexus ends @cmd with RESERVATION CONFLICT.
+ */
+void kiss_res_reserve(struct kiss_cmd *cmd, bool reserve)
+{
+	struct kiss_lun_res *res = &cmd->lun->res;
+
+	spin_lock(&res->lock);
+	if (reserve) {
+		if (res->spc2_holder && res->spc2_holder != cmd->sess)
+			cmd->status = KISS_SAM_STAT_RESERVATION_CONFLICT;
+		else
+			res->spc2_holder = cmd->sess;
+	} else if (res->spc2_holder == cmd->sess) {
+		res->spc2_holder = NULL;
+	}
+	kiss_res_update_active(res);
+	spin_unlock(&res->lock);
+}
+
+/* ------------------------------------------------------------------ */
+/* PERSISTENT RESERVE OUT                                              */
+
+struct kiss_prout {
+	u64	key;		/* RESERVATION KEY */
+	u64	sa_key;		/* SERVICE ACTION RESERVATION KEY */
+	u8	flags;
+	u8	scope;
+	u8	type;
+};
+
+static void kiss_pr_fail(struct kiss_cmd *cmd, enum kiss_sense_code code)
+{
+	struct kiss_sense_info s;
+
+	kiss_sense_set(&s, code);
+	cmd->status = KISS_SAM_STAT_CHECK_CONDITION;
+	cmd->sense_len = kiss_sense_build(cmd->sense, sizeof(cmd->sense), &s,
+					  false);
+}
+
+static void kiss_pr_conflict(struct kiss_cmd *cmd)
+{
+	cmd->status = KISS_SAM_STAT_RESERVATION_CONFLICT;
+}
+
+static bool kiss_pr_type_valid(u8 type)
+{
+	switch (type) {
+	case KISS_PR_WRITE_EXCLUSIVE:
+	case KISS_PR_EXCLUSIVE_ACCESS:
+	case KISS_PR_WRITE_EXCLUSIVE_RO:
+	case KISS_PR_EXCLUSIVE_ACCESS_RO:
+	case KISS_PR_WRITE_EXCLUSIVE_AR:
+	case KISS_PR_EXCLUSIVE_ACCESS_AR:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Drop @reg; the reservation goes with its holder (SPC-4 5.9.11). */
+static void kiss_pr_unregister(struct kiss_lun *lun, struct kiss_pr_reg *reg)
+{
+	struct kiss_lun_res *res = &lun->res;
+	struct kiss_pr_reg *other;
+	bool release = false;
+
+	if (res->type) {
+		if (kiss_pr_type_all_reg(res->type))
+			release = list_is_singular(&res->regs);
+		else
+			release = res->holder == reg;
+	}
+	list_del(&reg->entry);
+	res->nr_regs--;
+	if (release) {
+		/* SPC-4 5.9.11.2: registrants-only types tell the others */
+		if (kiss_pr_type_reg_only(res->type))
+			list_for_each_entry(other, &res->regs, entry)
+				kiss_ua_set_nexus(lun->target, lun->id,
+						  other->initiator, other->isid,
+						  KISS_UA_RES_RELEASED);
+		res->type = 0;
+	}
+	if (res->holder == reg)
+		res->holder = NULL;
+	kfree(reg);
+}
+
+static void kiss_prout_register(struct kiss_cmd *cmd,
+				const struct kiss_prout *p, bool ignore_key,
+				struct kiss_pr_reg **spare)
+{
+	struct kiss_lun *lun = cmd->lun;
+	struct kiss_lun_res *res = &lun->res;
+	struct kiss_pr_reg *reg = kiss_reg_find(res, cmd->sess);
+
+	if (!reg) {
+		if (!ignore_key && p->key) {
+			kiss_pr_conflict(cmd);
+			return;
+		}
+		if (!p->sa_key)
+			return;		/* nothing to do (SPC-4 5.9.7) */
+		if (res->nr_regs >= KISS_PR_MAX_REGS) {
+			kiss_pr_fail(cmd, KISS_SENSE_INSUFFICIENT_REG_RESOURCES);
+			return;
+		}
+		reg = *spare;
+		*spare = NULL;
+		reg->key = p->sa_key;
+		reg->all_tg_pt = p->flags & KISS_PROUT_ALL_TG_PT;
+		strscpy(reg->initiator, cmd->sess->initiator,
+			sizeof(reg->initiator));
+		memcpy(reg->isid, cmd->sess->isid, sizeof(reg->isid));
+		list_add_tail(&reg->entry, &res->regs);
+		res->nr_regs++;
+		res->generation++;
+		return;
+	}
+	if (!ignore_key && p->key != reg->key) {
+		kiss_pr_conflict(cmd);
+		return;
+	}
+	if (p->sa_key)
+		reg->key = p->sa_key;
+	else
+		kiss_pr_unregister(lun, reg);
+	res->generation++;
+}
+
+static void kiss_prout_reserve(struct kiss_cmd *cmd,
+			       const struct kiss_prout *p,
+			       struct kiss_pr_reg *reg)
+{
+	struct kiss_lun_res *res = &cmd->lun->res;
+
+	if (res->type) {
+		/* SPC-4 5.9.9: the holder may repeat it, nobody else */
+		if (!kiss_pr_is_holder(res, reg) || res->type != p->type)
+			kiss_pr_conflict(cmd);
+		return;
+	}
+	res->type = p->type;
+	res->holder = reg;
+}
+
+static void kiss_prout_release(struct kiss_cmd *cmd,
+			       const struct kiss_prout *p,
+			       struct kiss_pr_reg *reg)
+{
+	struct kiss_lun *lun = cmd->lun;
+	struct kiss_lun_res *res = &lun->res;
+	struct kiss_pr_reg *other;
+
+	if (!kiss_pr_is_holder(res, reg))
+		return;		/* GOOD, nothing released (5.9.11.2) */
+	if (res->type != p->type) {
+		kiss_pr_fail(cmd, KISS_SENSE_INVALID_RELEASE_OF_PR);
+		return;
+	}
+	if (res->type != KISS_PR_WRITE_EXCLUSIVE &&
+	    res->type != KISS_PR_EXCLUSIVE_ACCESS)
+		list_for_each_entry(other, &res->regs, entry)
+			if (other != reg)
+				kiss_ua_set_nexus(lun->target, lun->id,
+						  other->initiator, other->isid,
+						  KISS_UA_RES_RELEASED);
+	res->type = 0;
+	res->holder = NULL;
+}
+
+static void kiss_prout_clear(struct kiss_cmd *cmd, struct kiss_pr_reg *reg)
+{
+	struct kiss_lun *lun = cmd->lun;
+	struct kiss_lun_res *res = &lun->res;
+	struct kiss_pr_reg *other, *tmp;
+
+	list_for_each_entry_safe(other, tmp, &res->regs, entry) {
+		if (other != reg)
+			kiss_ua_set_nexus(lun->target, lun->id,
+					  other->initiator, other->isid,
+					  KISS_UA_RES_PREEMPTED);
+		list_del(&other->entry);
+		kfree(other);
+	}
+	res->nr_regs = 0;
+	res->type = 0;
+	res->holder = NULL;
+	res->generation++;
+}
+
+/* Remove every registration with @key but @keep; how many went. */
+static int kiss_pr_remove_key(struct kiss_lun *lun, u64 key,
+			      struct kiss_pr_reg *keep)
+{
+	struct kiss_lun_res *res = &lun->res;
+	struct kiss_pr_reg *other, *tmp;
+	int n = 0;
+
+	list_for_each_entry_safe(other, tmp, &res->regs, entry) {
+		if (other->key != key || other == keep)
+			continue;
+		kiss_ua_set_nexus(lun->target, lun->id, other->initiator,
+				  other->isid, KISS_UA_REG_PREEMPTED);
+		if (res->holder == other)
+			res->holder = NULL;
+		list_del(&other->entry);
+		res->nr_regs--;
+		kfree(other);
+		n++;
+	}
+	return n;
+}
+
+static void kiss_prout_preempt(struct kiss_cmd *cmd,
+			       const struct kiss_prout *p,
+			       struct kiss_pr_reg *reg)
+{
+	struct kiss_lun *lun = cmd->lun;
+	struct kiss_lun_res *res = &lun->res;
+	struct kiss_pr_reg *other, *tmp;
+	u8 old_type = res->type;
+
+	/* SPC-4 5.9.11.4: an all-registrants reservation and key 0 */
+	if (res->type && kiss_pr_type_all_reg(res->type) && !p->sa_key) {
+		list_for_each_entry_safe(other, tmp, &res->regs, entry) {
+			if (other == reg)
+				continue;
+			kiss_ua_set_nexus(lun->target, lun->id,
+					  other->initiator, other->isid,
+					  KISS_UA_REG_PREEMPTED);
+			list_del(&other->entry);
+			res->nr_regs--;
+			kfree(other);
+		}
+		res->type = p->type;
+		res->holder = reg;
+		res->generation++;
+		return;
+	}
+	if (!res->type || kiss_pr_type_all_reg(res->type) ||
+	    !res->holder || res->holder->key != p->sa_key) {
+		/* only registrations go (5.9.11.4.3) */
+		if (!p->sa_key) {
+			kiss_pr_fail(cmd, KISS_SENSE_INVALID_FIELD_IN_PARAM);
+			return;
+		}
+		if (!kiss_pr_remove_key(lun, p->sa_key, NULL)) {
+			kiss_pr_conflict(cmd);
+			return;
+		}
+		res->generation++;
+		return;
+	}
+	/* The holder is preempted: the reservation moves to us. */
+	kiss_pr_remove_key(lun, p->sa_key, reg);
+	res->type = p->type;
+	res->holder = reg;
+	if (old_type != p->type)
+		list_for_each_entry(other, &res->regs, entry)
+			if (other != reg)
+				kiss_ua_set_nexus(lun->target, lun->id,
+						  other->initiator, other->isid,
+						  KISS_UA_RES_RELEASED);
+	res->generation++;
+}
+
+/**
+ * kiss_pr_out() - PERSISTENT RESERVE OUT
+ * @cmd: the command, its parameter list received
+ * @c: its decoded CDB
+ *
+ * REGISTER AND MOVE, SPEC_I_PT and APTPL are refused as invalid fields:
+ * REPORT CAPABILITIES says none of them is offered.  PREEMPT AND ABORT
+ * preempts; the preempted nexuses' commands in flight are not aborted.
+ */
+void kiss_pr_out(struct kiss_cmd *cmd, const struct kiss_cdb *c)
+{
+	struct kiss_lun_res *res = &cmd->lun->res;
+	struct kiss_pr_reg *spare, *reg;
+	u8 param[KISS_PROUT_PARAM_LEN];
+	struct kiss_prout p;
+
+	if (c->param_len != KISS_PROUT_PARAM_LEN) {
+		kiss_pr_fail(cmd, KISS_SENSE_PARAM_LIST_LENGTH);
+		return;
+	}
+	if (kiss_cmd_copy_from_buf(cmd, 0, param, sizeof(param)) !=
+	    sizeof(param)) {
+		kiss_pr_fail(cmd, KISS_SENSE_PARAM_LIST_LENGTH);
+		return;
+	}
+	p.key = get_unaligned_be64(param);
+	p.sa_key = get_unaligned_be64(param + 8);
+	p.flags = param[20];
+	p.scope = c->u.pr_out.scope;
+	p.type = c->u.pr_out.type;
+
+	if (c->sa == KISS_PROUT_REGISTER_AND_MOVE ||
+	    c->sa > KISS_PROUT_REGISTER_AND_MOVE) {
+		kiss_pr_fail(cmd, KISS_SENSE_INVALID_FIELD_IN_CDB);
+		return;
+	}
+	if (p.flags & (KISS_PROUT_SPEC_I_PT | KISS_PROUT_APTPL)) {
+		kiss_pr_fail(cmd, KISS_SENSE_INVALID_FIELD_IN_PARAM);
+		return;
+	}
+	switch (c->sa) {
+	case KISS_PROUT_RESERVE:
+	case KISS_PROUT_RELEASE:
+	case KISS_PROUT_PREEMPT:
+	case KISS_PROUT_PREEMPT_AND_ABORT:
+		if (p.scope != KISS_PR_SCOPE_LU || !kiss_pr_type_valid(p.type)) {
+			kiss_pr_fail(cmd, KISS_SENSE_INVALID_FIELD_IN_CDB);
+			return;
+		}
+		break;
+	default:
+		break;
+	}
+
+	/* A registration may be needed; allocate before taking the lock. */
+	spare = kzalloc(sizeof(*spare), GFP_KERNEL);
+	if (!spare) {
+		kiss_pr_fail(cmd, KISS_SENSE_INSUFFICIENT_REG_RESOURCES);
+		return;
+	}
+
+	spin_lock(&res->lock);
+	if (res->spc2_holder && res->spc2_holder != cmd->sess) {
+		kiss_pr_conflict(cmd);
+		goto out;
+	}
+	switch (c->sa) {
+	case KISS_PROUT_REGISTER:
+	case KISS_PROUT_REGISTER_AND_IGNORE:
+		kiss_prout_register(cmd, &p,
+				    c->sa == KISS_PROUT_REGISTER_AND_IGNORE,
+				    &spare);
+		goto out;
+	default:
+		break;
+	}
+	/* Every other service action: a registered nexus, its own key. */
+	reg = kiss_reg_find(res, cmd->sess);
+	if (!reg || reg->key != p.key) {
+		kiss_pr_conflict(cmd);
+		goto out;
+	}
+	switch (c->sa) {
+	case KISS_PROUT_RESERVE:
+		kiss_prout_reserve(cmd, &p, reg);
+		break;
+	case KISS_PROUT_RELEASE:
+		kiss_prout_release(cmd, &p, reg);
+		break;
+	case KISS_PROUT_CLEAR:
+		kiss_prout_clear(cmd, reg);
+		break;
+	default:	/* PREEMPT, PREEMPT AND ABORT */
+		kiss_prout_preempt(cmd, &p, reg);
+		break;
+	}
+out:
+	kiss_res_update_active(res);
+	spin_unlock(&res->lock);
+	kfree(spare);
+}
+
+/* ------------------------------------------------------------------ */
+/* PERSISTENT RESERVE IN                                               */
+
+/* The iSCSI TransportID of a registration (SPC-4 7.6.4.6); its length. */
+static u32 kiss_pr_tpid(const struct kiss_pr_reg *reg, u8 *buf)
+{
+	u32 name_len = strlen(reg->initiator);
+	/* name, ",i,0x", ISID, NUL, padded to a multiple of four */
+	u32 len = ALIGN(name_len + KISS_TPID_ISID_LEN + 1, 4);
+
+	if (buf) {
+		buf[0] = 0x40 | 0x05;	/* FORMAT CODE 01b, iSCSI */
+		put_unaligned_be16(len, buf + 2);
+		snprintf((char *)buf + 4, len, "%s,i,0x%6phN",
+			 reg->initiator, reg->isid);
+	}
+	return 4 + len;
+}
+
+static u32 kiss_prin_read_keys(struct kiss_lun_res *res, u8 *buf, u32 size)
+{
+	struct kiss_pr_reg *reg;
+	u32 len = 8;
+
+	list_for_each_entry(reg, &res->regs, entry) {
+		if (len + 8 <= size)
+			put_unaligned_be64(reg->key, buf + len);
+		len += 8;
+	}
+	put_unaligned_be32(len - 8, buf + 4);
+	return len;
+}
+
+static u32 kiss_prin_read_reservation(struct kiss_lun_res *res, u8 *buf)
+{
+	if (!res->type) {
+		put_unaligned_be32(0, buf + 4);
+		return 8;
+	}
+	put_unaligned_be32(16, buf + 4);
+	/* all-registrants types report key 0 (SPC-4 6.15.3.3) */
+	if (!kiss_pr_type_all_reg(res->type) && res->holder)
+		put_unaligned_be64(res->holder->key, buf + 8);
+	buf[21] = (KISS_PR_SCOPE_LU << 4) | res->type;
+	return 24;
+}
+
+static u32 kiss_prin_report_capabilities(u8 *buf)
+{
+	put_unaligned_be16(8, buf);
+	buf[2] = BIT(4) | BIT(2);	/* CRH, ATP_C */
+	buf[3] = BIT(7);		/* TMV: the type mask is valid */
+	buf[4] = BIT(7) | BIT(6) | BIT(5) | BIT(3) | BIT(1);
+	buf[5] = BIT(0);		/* EX_AC_AR */
+	return 8;
+}
+
+static u32 kiss_prin_read_full_status(struct kiss_lun_res *res, u8 *buf,
+				      u32 size)
+{
+	struct kiss_pr_reg *reg;
+	u32 len = 8, dlen;
+	u8 *d;
+
+	list_for_each_entry(reg, &res->regs, entry) {
+		dlen = KISS_PR_FULL_DESC_LEN + kiss_pr_tpid(reg, NULL);
+		if (len + dlen <= size) {
+			d = buf + len;
+			put_unaligned_be64(reg->key, d);
+			if (reg->all_tg_pt)
+				d[12] |= BIT(1);
+			if (kiss_pr_is_holder(res, reg)) {
+				d[12] |= BIT(0);
+				d[13] = (KISS_PR_SCOPE_LU << 4) | res->type;
+			}
+			put_unaligned_be16(KISS_REL_TGT_PORT, d + 18);
+			put_unaligned_be32(dlen - KISS_PR_FULL_DESC_LEN,
+					   d + 20);
+			kiss_pr_tpid(reg, d + KISS_PR_FULL_DESC_LEN);
+		}
+		len += dlen;
+	}
+	put_unaligned_be32(len - 8, buf + 4);
+	return len;
+}
+
+/**
+ * kiss_pr_in() - PERSISTENT RESERVE IN
+ * @cmd: the command
+ * @c: its decoded CDB
+ */
+void kiss_pr_in(struct kiss_cmd *cmd, const struct kiss_cdb *c)
+{
+	struct kiss_lun_res *res = &cmd->lun->res;
+	/* as much as the initiator takes, at most what can be listed */
+	u32 size = min_t(u32, cmd->data_len,
+			 8 + KISS_PR_MAX_REGS * (KISS_PR_FULL_DESC_LEN + 4 +
+						 KISS_NAME_MAX +
+						 KISS_TPID_ISID_LEN + 4));
+	u32 len;
+	u8 *buf;
+
+	size = max_t(u32, size, 24);
+	buf = kzalloc(size, GFP_KERNEL);
+	if (!buf) {
+		kiss_pr_fail(cmd, KISS_SENSE_INTERNAL_TARGET_FAILURE);
+		return;
+	}
+	spin_lock(&res->lock);
+	put_unaligned_be32(res->generation, buf);
+	switch (c->sa) {
+	case KISS_PRIN_READ_KEYS:
+		len = kiss_prin_read_keys(res, buf, size);
+		break;
+	case KISS_PRIN_READ_RESERVATION:
+		len = kiss_prin_read_reservation(res, buf);
+		break;
+	case KISS_PRIN_REPORT_CAPABILITIES:
+		memset(buf, 0, 8);
+		len = kiss_prin_report_capabilities(buf);
+		break;
+	default:	/* READ FULL STATUS: the decoder took no other */
+		len = kiss_prin_read_full_status(res, buf, size);
+		break;
+	}
+	spin_unlock(&res->lock);
+
+	cmd->data_len = min(cmd->data_len, min(len, size));
+	kiss_cmd_copy_to_buf(cmd, 0, buf, cmd->data_len);
+	kfree(buf);
+}

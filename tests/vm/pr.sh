@@ -1,0 +1,188 @@
+#!/bin/bash
+# pr.sh KISS_KO   (in the guest: tests/vm/run.sh tests/vm/pr.sh KISS_KO)
+#
+# Persistent reservations with two initiators, the way a cluster uses
+# them: two open-iscsi sessions with different initiator names (two
+# iscsiadm ifaces) on one kiss LUN, driven by sg_persist.  Register, the
+# registration kept when the connection drops and open-iscsi recovers,
+# reserve, a conflicting write refused, preempt, release, unregister;
+# COMPARE AND WRITE from both as a lock; then SPC-2 RESERVE(6) with
+# sg_raw, which ends with the session.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=lib.sh
+. "$here/lib.sh"
+
+ko=${1:?usage: $0 KISS_KO}
+T=iqn.2026-11.org.kiss:pr
+I1=iqn.2026-11.org.kiss:node1
+I2=iqn.2026-11.org.kiss:node2
+P=127.0.0.1:3260
+K1=0x1111 K2=0x2222
+
+kiss_load "$ko" || exit 1
+modprobe brd rd_nr=1 rd_size=65536 || exit 1
+iscsid_start "$I1"
+
+check "target add" "$KISSCTL" target add "$T" --portal "$P"
+check "lun add" "$KISSCTL" lun add "$T" 0 /dev/ram0
+check "acl node1" "$KISSCTL" acl add "$T" "$I1"
+check "acl node2" "$KISSCTL" acl add "$T" "$I2"
+
+for n in 1 2; do
+	iscsiadm -m iface -I "node$n" -o new >/dev/null
+	iscsiadm -m iface -I "node$n" -o update -n iface.transport_name -v tcp >/dev/null
+	name=I$n
+	iscsiadm -m iface -I "node$n" -o update -n iface.initiatorname -v "${!name}" >/dev/null
+done
+check "discovery through both ifaces" iscsiadm -m discovery -t st -p "$P" -I node1 -I node2
+
+login() {	# IFACE
+	iscsiadm -m node -T "$T" -p "$P" -I "$1" --login
+}
+logout() {	# IFACE
+	iscsiadm -m node -T "$T" -p "$P" -I "$1" --logout
+}
+disk_of() {	# INITIATOR: the /dev/sdX of that initiator's session
+	local i dev
+	for i in $(seq 1 100); do
+		dev=$(iscsiadm -m session -P 3 2>/dev/null |
+			awk -v n="$1" '/Iface Initiatorname: /{ok = ($3 == n)} ok && /Attached scsi disk/ {print $4; exit}')
+		if [ -n "$dev" ] && [ -b "/dev/$dev" ]; then
+			echo "/dev/$dev"
+			return 0
+		fi
+		sleep 0.2
+	done
+	return 1
+}
+# A write or read of one block straight to the LUN, no page cache.
+wr() { dd if=/dev/zero of="$1" bs=512 count=1 oflag=direct status=none; }
+rd() { dd if="$1" of=/dev/null bs=512 count=1 iflag=direct status=none; }
+prout() { sg_persist --out "$@" >/dev/null 2>&1; }
+has_key() {	# DEV KEY
+	sg_persist --in --read-keys "$1" 2>/dev/null | grep -qx "    $2"
+}
+no_keys() {	# DEV
+	sg_persist --in --read-keys "$1" 2>/dev/null |
+		grep -q 'there are NO registered reservation keys'
+}
+generation_is() {	# DEV GEN
+	sg_persist --in --read-keys "$1" 2>/dev/null | grep -q "PR generation=$2,"
+}
+reserved_as() {	# DEV KEY TYPE-TEXT
+	local out
+	out=$(sg_persist --in --read-reservation "$1" 2>/dev/null) || return 1
+	echo "$out" | grep -q "Key=$2" && echo "$out" | grep -q "type: $3\$"
+}
+not_reserved() {	# DEV
+	sg_persist --in --read-reservation "$1" 2>/dev/null |
+		grep -q 'there is NO reservation held'
+}
+logged_in() {	# wait until both sessions are LOGGED_IN again
+	local i
+	for i in $(seq 1 150); do
+		[ "$(iscsiadm -m session -P 1 2>/dev/null | grep -c 'iSCSI Session State: LOGGED_IN')" = 2 ] && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+check "node1 login" login node1
+check "node2 login" login node2
+d1=$(disk_of "$I1")
+d2=$(disk_of "$I2")
+check "two disks ($d1, $d2)" sh -c "[ -n '$d1' ] && [ -n '$d2' ] && [ '$d1' != '$d2' ]"
+# Clear the unit attentions of the new nexuses.
+sg_turs "$d1" >/dev/null 2>&1
+sg_turs "$d2" >/dev/null 2>&1
+
+check "capabilities" sh -c "sg_persist --in --report-capabilities $d1 | grep -q 'ATP_C): 1'"
+check "node1 registers" prout --register --param-sark=$K1 "$d1"
+check "node2 registers" prout --register --param-sark=$K2 "$d2"
+check_fails "register again with a wrong key" prout --register --param-rk=0x9999 --param-sark=0x3333 "$d2"
+check "node1's key listed" has_key "$d2" $K1
+check "node2's key listed" has_key "$d1" $K2
+check "generation counted" generation_is "$d1" 0x2
+
+# The connection drops (the ACL goes and comes back): open-iscsi recovers
+# the session with the same ISID, the same I_T nexus, and finds its
+# registration still there.
+check "node1's connection dropped" "$KISSCTL" acl del "$T" "$I1"
+check "ACL back" "$KISSCTL" acl add "$T" "$I1"
+check "node1 recovers" logged_in
+sg_turs "$d1" >/dev/null 2>&1	# POWER ON OCCURRED for the new session
+check "registration kept over the reconnect" has_key "$d1" $K1
+
+check "node1 reserves Write Exclusive" prout --reserve --param-rk=$K1 --prout-type=1 "$d1"
+check "reservation shown" reserved_as "$d2" $K1 "Write Exclusive"
+check "holder writes" wr "$d1"
+check_fails "node2 write refused" wr "$d2"
+check "node2 reads" rd "$d2"
+check_fails "node2 cannot reserve" prout --reserve --param-rk=$K2 --prout-type=1 "$d2"
+check_fails "RESERVE(6) refused while registrations exist" sg_raw "$d2" 16 00 00 00 00 00
+
+check "node2 preempts as Exclusive Access" prout --preempt --param-rk=$K2 --param-sark=$K1 --prout-type=3 "$d2"
+check_fails "node1's key gone" has_key "$d2" $K1
+check "node2 holds" reserved_as "$d2" $K2 "Exclusive Access"
+sg_turs "$d1" >/dev/null 2>&1	# REGISTRATIONS PREEMPTED
+check_fails "node1 write refused" wr "$d1"
+check_fails "node1 read refused" rd "$d1"
+check "node2 writes" wr "$d2"
+check_fails "release with the wrong type" prout --release --param-rk=$K2 --prout-type=1 "$d2"
+check "node2 releases" prout --release --param-rk=$K2 --prout-type=3 "$d2"
+check "no reservation" not_reserved "$d1"
+check "node1 writes again" wr "$d1"
+check "node2 unregisters" prout --register --param-rk=$K2 --param-sark=0 "$d2"
+check "no keys" no_keys "$d1"
+
+# COMPARE AND WRITE as a lock: both nodes increment a counter in block
+# 100 by read, then compare-and-write of old -> new, retrying on a
+# miscompare.  Only an atomic COMPARE AND WRITE ends at exactly 2 * N.
+counter() {	# DEV: the counter, 8 decimal digits at the start of block 100
+	dd if="$1" bs=512 skip=100 count=1 iflag=direct status=none | head -c 8
+}
+caw_block() {	# OLD NEW FILE: the compare block and the write block
+	{ printf '%s' "$1"; head -c 504 /dev/zero
+	  printf '%s' "$2"; head -c 504 /dev/zero; } > "$3"
+}
+caw_incr() {	# DEV N TAG
+	local done=0 tries=0 cur next f=/tmp/caw.$3
+	while [ $done -lt "$2" ] && [ $tries -lt 1000 ]; do
+		tries=$((tries + 1))
+		cur=$(counter "$1")
+		next=$(printf '%08d' $((10#$cur + 1)))
+		caw_block "$cur" "$next" "$f"
+		sg_compare_and_write --in="$f" --lba=100 --num=1 "$1" \
+			>/dev/null 2>&1 && done=$((done + 1))
+	done
+	[ $done -eq "$2" ]
+}
+N=15
+caw_block 00000000 00000000 /tmp/caw.init
+check "counter set" dd if=/tmp/caw.init of="$d1" bs=512 seek=100 count=1 oflag=direct status=none
+caw_block 99999999 00000001 /tmp/caw.bad
+check_fails "miscompare refused" sg_compare_and_write --in=/tmp/caw.bad --lba=100 --num=1 "$d1"
+check "miscompare wrote nothing" test "$(counter "$d2")" = 00000000
+caw_incr "$d1" $N a > /dev/null 2>&1 & p1=$!
+caw_incr "$d2" $N b > /dev/null 2>&1 & p2=$!
+check "node1 increments by COMPARE AND WRITE" wait $p1
+check "node2 increments by COMPARE AND WRITE" wait $p2
+check "no increment lost" test "$(counter "$d1")" = "$(printf '%08d' $((2 * N)))"
+
+# SPC-2 RESERVE(6)/RELEASE(6)
+check "node1 RESERVE(6)" sg_raw "$d1" 16 00 00 00 00 00
+check_fails "node2 write refused by RESERVE(6)" wr "$d2"
+check_fails "node2 PR OUT refused by RESERVE(6)" prout --register --param-sark=$K2 "$d2"
+check "node1 RELEASE(6)" sg_raw "$d1" 17 00 00 00 00 00
+check "node2 writes after RELEASE(6)" wr "$d2"
+check "node1 RESERVE(6) again" sg_raw "$d1" 16 00 00 00 00 00
+check "node1 logs out" logout node1
+check "the reservation went with the nexus" wr "$d2"
+
+logout node2 >/dev/null 2>&1
+iscsiadm -m node -o delete >/dev/null 2>&1
+iscsid_stop
+check "kissctl clear" "$KISSCTL" clear
+check "rmmod kiss" rmmod kiss
+finish
