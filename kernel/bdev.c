@@ -324,14 +324,54 @@ void kiss_bdev_write_same(struct kiss_cmd *cmd, u64 lba, u64 nr_blocks)
 }
 
 /*
- * VERIFY with BYTCHK=1: the blocks are read into private pages and
- * compared with the Data-Out buffer in process context (a megabyte of
+ * Write @nr_blocks blocks from the command's data at byte @off (a multiple
+ * of the block size, not necessarily of the page size) to @lba.
+ */
+static void kiss_bdev_write_from(struct kiss_cmd *cmd, u32 off, u64 lba,
+				 u32 nr_blocks, bool fua)
+{
+	struct kiss_lun *lun = cmd->lun;
+	u32 left = nr_blocks << lun->block_shift;
+	sector_t sector = kiss_lba_to_sector(lun, lba);
+	unsigned int i = off >> PAGE_SHIFT, nr_vecs;
+	blk_opf_t opf = REQ_OP_WRITE | REQ_SYNC | (fua ? REQ_FUA : 0);
+	struct bio *bio;
+
+	off &= ~PAGE_MASK;
+	nr_vecs = DIV_ROUND_UP(off + left, PAGE_SIZE);
+	if (WARN_ON_ONCE(i + nr_vecs > cmd->nr_pages)) {
+		kiss_bdev_set_error(cmd, -EIO, true);
+		kiss_cmd_done(cmd);
+		return;
+	}
+	bio = kiss_bdev_bio_alloc(cmd, nr_vecs, opf, sector);
+	bio->bi_private = cmd;
+	bio->bi_end_io = kiss_bdev_end_io;
+	for (; left; i++) {
+		u32 len = min_t(u32, left, PAGE_SIZE - off);
+
+		kiss_bdev_add_page(cmd, &bio, cmd->bvec[i].bv_page, len, off,
+				   sector, nr_vecs);
+		sector += len >> SECTOR_SHIFT;
+		left -= len;
+		off = 0;
+	}
+	submit_bio(bio);
+}
+
+/*
+ * VERIFY with BYTCHK=1 and COMPARE AND WRITE: the blocks are read into
+ * private pages and compared with the Data-Out buffer in process context (a megabyte of
  * memcmp does not belong in a bio completion).
  */
 struct kiss_bdev_cmp {
 	struct work_struct	work;
 	struct kiss_cmd		*cmd;
 	u32			len;
+	/* COMPARE AND WRITE: on a match, write the rest of the data here */
+	bool			then_write;
+	bool			fua;
+	u64			lba;
 	unsigned int		nr_pages;
 	struct page		*pages[];
 };
@@ -388,6 +428,16 @@ static void kiss_bdev_cmp_work(struct work_struct *work)
 		}
 		off += len;
 	}
+	if (cmp->then_write && off >= cmp->len) {
+		u64 lba = cmp->lba;
+		bool fua = cmp->fua;
+
+		off = cmp->len;
+		kiss_bdev_cmp_free(cmp);
+		kiss_bdev_write_from(cmd, off, lba, off >> cmd->lun->block_shift,
+				     fua);
+		return;
+	}
 	kiss_bdev_cmp_free(cmp);
 	kiss_cmd_done(cmd);
 }
@@ -411,16 +461,8 @@ static void kiss_bdev_cmp_end_io(struct bio *bio)
 	queue_work(system_unbound_wq, &cmp->work);
 }
 
-/**
- * kiss_bdev_compare - compare blocks on the device with the command's data
- * @cmd: the command; its data holds @nr_blocks blocks
- * @lba: first logical block
- * @nr_blocks: number of blocks, at most KISS_MAX_IO_BYTES worth
- *
- * Completes with GOOD, or CHECK CONDITION MISCOMPARE whose INFORMATION
- * field is the offset of the first byte that differs.
- */
-void kiss_bdev_compare(struct kiss_cmd *cmd, u64 lba, u32 nr_blocks)
+static void kiss_bdev_cmp_start(struct kiss_cmd *cmd, u64 lba, u32 nr_blocks,
+				bool then_write, bool fua)
 {
 	struct kiss_lun *lun = cmd->lun;
 	u32 len = nr_blocks << lun->block_shift;
@@ -442,6 +484,9 @@ void kiss_bdev_compare(struct kiss_cmd *cmd, u64 lba, u32 nr_blocks)
 		goto err;
 	cmp->cmd = cmd;
 	cmp->len = len;
+	cmp->then_write = then_write;
+	cmp->fua = fua;
+	cmp->lba = lba;
 	for (i = 0; i < nr_pages; i++) {
 		cmp->pages[i] = alloc_page(GFP_KERNEL);
 		if (!cmp->pages[i]) {
@@ -470,4 +515,35 @@ void kiss_bdev_compare(struct kiss_cmd *cmd, u64 lba, u32 nr_blocks)
 err:
 	kiss_bdev_set_error(cmd, -ENOMEM, false);
 	kiss_cmd_done(cmd);
+}
+
+/**
+ * kiss_bdev_compare - compare blocks on the device with the command's data
+ * @cmd: the command; its data holds @nr_blocks blocks
+ * @lba: first logical block
+ * @nr_blocks: number of blocks, at most KISS_MAX_IO_BYTES worth
+ *
+ * Completes with GOOD, or CHECK CONDITION MISCOMPARE whose INFORMATION
+ * field is the offset of the first byte that differs.
+ */
+void kiss_bdev_compare(struct kiss_cmd *cmd, u64 lba, u32 nr_blocks)
+{
+	kiss_bdev_cmp_start(cmd, lba, nr_blocks, false, false);
+}
+
+/**
+ * kiss_bdev_compare_and_write - the I/O of COMPARE AND WRITE (SBC-3 5.3)
+ * @cmd: the command; its data holds 2 * @nr_blocks blocks, the ones to
+ *	 compare and then the ones to write
+ * @lba: first logical block
+ * @nr_blocks: number of blocks compared, and written
+ * @fua: force unit access for the write
+ *
+ * Atomicity is the caller's: scsi.c holds the LUN's COMPARE AND WRITE
+ * lock from before the read until the command is released.
+ */
+void kiss_bdev_compare_and_write(struct kiss_cmd *cmd, u64 lba,
+				 u32 nr_blocks, bool fua)
+{
+	kiss_bdev_cmp_start(cmd, lba, nr_blocks, true, fua);
 }
