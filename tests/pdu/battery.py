@@ -1071,6 +1071,7 @@ def gen_bulk():
     def window(c):
         """N READs of one block, keeping the CmdSN window full."""
         n = bulk_count()
+        win = (c.maxcmdsn - c.cmdsn + 1) & 0xffffffff
         first_itt = c.itt + 1
         c.s.settimeout(None)
         done = {}
@@ -1116,7 +1117,7 @@ def gen_bulk():
             return False, '%d answered, %d wrong, %d other PDUs' % (
                 len(done), len(bad), seen)
         return True, '%d READs through a window of %d, all GOOD with ' \
-            'the right data' % (n, c.maxcmdsn - c.expcmdsn + 1)
+            'the right data' % (n, win)
     case('bulk/reads-in-window', 'ffp', custom=window)
 
     def blast(c):
