@@ -200,6 +200,9 @@ def main():
     nr = max((len(v) for v in runs.values()), default=0)
     out = []
     p = out.append
+    if not runs:
+        print("\n".join(["no fio runs in %s" % bd] + perf_summary(bd)))
+        return
     p("kiss vs LIO vs raw null_blk -- kernel %s, %s vCPUs under qemu TCG, fio %s s per run, "
       "median of %d rounds" % (meta.get("kernel", "?"), meta.get("cpus", "?"),
                                meta.get("runtime", "?"), nr))

@@ -5,7 +5,8 @@
 # Environment:
 #   BENCH_KVER      kernel to boot: 6.1 (default), 6.12 or a full release
 #   BENCH_RUNTIME   seconds per fio run (default 10)
-#   BENCH_ROUNDS    rounds, targets alternating per job (default 3)
+#   BENCH_ROUNDS    rounds, targets alternating per job (default 3; 0: only
+#                   the profile)
 #   BENCH_JOBS      subset of: rr4k-qd1 rr4k-qd32 rw4k-qd1 rw4k-qd32
 #                   sr128k-qd8 sw128k-qd8 scale (default: all)
 #   BENCH_SESSIONS  sessions per target for "scale" (default 16)
@@ -39,9 +40,11 @@ jobs=${BENCH_JOBS:-rr4k-qd1 rr4k-qd32 rw4k-qd1 rw4k-qd32 sr128k-qd8 sw128k-qd8 s
 nsess=${BENCH_SESSIONS:-16}
 perf=${BENCH_PERF:-1}
 njobs=$(echo "$jobs" | wc -w)
-# each run: runtime + ~8 s of fio start-up and snapshots under TCG; plus
-# boot, setup, 2x nsess logins, 4 profiles and teardown
-timeout=${BENCH_TIMEOUT:-$(( rounds * njobs * 3 * (rt + 8) + 4 * (rt + 20) + 20 * nsess + 300 ))}
+# A run costs its runtime plus 8 s (idle host) to 20 s (host CPUs busy
+# with other VMs) of fio start-up (the dynamic linking of fio's ~60
+# libraries under TCG) and snapshots; setup (targetcli, 2 x nsess logins)
+# takes 3 to 8 min.  The limit allows for a busy host.
+timeout=${BENCH_TIMEOUT:-$(( rounds * njobs * 3 * (rt + 25) + 4 * (rt + 20) + 20 * nsess + 600 ))}
 
 # What to build from.
 src=${BENCH_SRC:-$root}
@@ -81,7 +84,7 @@ if [ -f "$res/output.log" ]; then
 	cp "$res/output.log" "$res.log"
 	cat "$res/output.log"
 fi
-if ls "$res"/bench/raw/*.json >/dev/null 2>&1; then
+if ls "$res"/bench/raw/*.json >/dev/null 2>&1 || ls "$res"/bench/perf-*.txt >/dev/null 2>&1; then
 	{
 		echo
 		sed 's/^/# /' "$res/host-meta"
