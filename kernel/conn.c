@@ -564,6 +564,34 @@ static void kiss_conn_respond(struct kiss_conn *conn, struct kiss_cmd *cmd)
 		       cmd->sense_len ? cmd->sense_len + 2 : 0);
 }
 
+/*
+ * A device that sits on a bio must not hold the TMF answer, and with it
+ * the initiator's error handling, forever: after KISS_TMF_WAIT the answer
+ * goes out anyway.  The commands still at the device stay aborted (they
+ * never answer) and keep their slots until their bios end; they stop
+ * counting for this TMF, so that a later one starts from zero.
+ */
+static bool kiss_conn_tmf_expired(struct kiss_conn *conn)
+{
+	unsigned long idx;
+
+	if (time_before(jiffies, conn->tmf_start + KISS_TMF_WAIT))
+		return false;
+	spin_lock_irq(&conn->tx_lock);
+	for (idx = 0; idx < conn->nr_cmds; idx++) {
+		struct kiss_cmd *cmd = &conn->cmds[idx];
+
+		if (cmd->tmf_wait) {
+			cmd->tmf_wait = false;
+			atomic_dec(&conn->tmf_waiting);
+		}
+	}
+	spin_unlock_irq(&conn->tx_lock);
+	pr_warn_ratelimited("%pISpc: task management answered before the aborted commands ended (device slow)\n",
+			    &conn->peer);
+	return true;
+}
+
 /* TARGET COLD RESET: every connection to the target goes (RFC 7143 11.5.1) */
 static void kiss_conn_cold_reset(struct kiss_target *target)
 {
@@ -678,7 +706,8 @@ static int kiss_conn_tx_thread(void *data)
 		}
 		/* A TMF answers only after the commands it aborted ended. */
 		if (smp_load_acquire(&conn->tmf_ready) &&
-		    !atomic_read(&conn->tmf_waiting)) {
+		    (!atomic_read(&conn->tmf_waiting) ||
+		     kiss_conn_tmf_expired(conn))) {
 			kiss_conn_send_tmf_rsp(conn);
 		}
 		if (!READ_ONCE(conn->closing))
@@ -1167,6 +1196,7 @@ static int kiss_conn_tmf(struct kiss_conn *conn,
 	conn->tmf_itt = info->itt;
 	conn->tmf_response = response;
 	conn->tmf_cold = function == KISS_TMF_TARGET_COLD_RESET;
+	conn->tmf_start = jiffies;
 	atomic_set(&conn->tmf_waiting, 0);
 	if (response == KISS_TMF_RSP_COMPLETE) {
 		for_each_set_bit(idx, conn->slot_map, conn->nr_cmds) {
@@ -1251,8 +1281,10 @@ static int kiss_conn_dispatch(struct kiss_conn *conn,
  * Reads the BHS, the AHS and the header digest into conn->hdr.  A header
  * kiss_pdu_check() refuses is answered with a Reject and ends the
  * connection: after a bad length nothing on the stream can be trusted.
+ * In login, an unsupported version and a PDU other than a Login Request
+ * are left to the caller, which answers with a Login Response.
  *
- * Return: 0 or -errno.
+ * Return: 0 or -errno: -EPROTONOSUPPORT, -EOPNOTSUPP for those two.
  */
 int kiss_conn_recv_header(struct kiss_conn *conn,
 			  const struct kiss_pdu_limits *lim,
@@ -1271,6 +1303,11 @@ int kiss_conn_recv_header(struct kiss_conn *conn,
 		pr_warn_ratelimited("%pISpc: %s (opcode %#x), dropping the connection\n",
 				    &conn->peer, kiss_pdu_err_str(err),
 				    conn->hdr[0]);
+		/* In login these get a Login Response: login.c sends it */
+		if (lim->login && err == KISS_PDU_ERR_VERSION)
+			return -EPROTONOSUPPORT;
+		if (lim->login && err == KISS_PDU_ERR_NOT_ALLOWED)
+			return -EOPNOTSUPP;
 		kiss_conn_reject(conn, kiss_pdu_err_to_reject(err), conn->hdr);
 		return -EPROTO;
 	}

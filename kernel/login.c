@@ -566,10 +566,11 @@ int kiss_login(struct kiss_conn *conn)
 		u16 status;
 
 		ret = kiss_conn_recv_header(conn, &lim, &info);
-		if (ret)
+		if (ret && ret != -EPROTONOSUPPORT && ret != -EOPNOTSUPP)
 			return ret;
 		memcpy(&req, conn->hdr, sizeof(req));
-		if (info.opcode != KISS_OP_LOGIN_REQ)
+		/* RFC 7143 6: anything but a Login Request ends the login */
+		if (ret == -EOPNOTSUPP)
 			return kiss_login_fail(conn, &req,
 					       KISS_LOGIN_INVALID_DURING_LOGIN);
 		if (first) {
@@ -579,6 +580,9 @@ int kiss_login(struct kiss_conn *conn)
 			/* A window of one until the session exists. */
 			atomic_set(&conn->max_cmd_sn, conn->exp_cmd_sn);
 		}
+		if (ret == -EPROTONOSUPPORT)
+			return kiss_login_fail(conn, &req,
+					       KISS_LOGIN_UNSUPPORTED_VERSION);
 
 		/* Gather the text; a C=1 request is acknowledged empty. */
 		ret = kiss_conn_recv_text(conn, &info, &l->acc);

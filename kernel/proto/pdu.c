@@ -67,7 +67,8 @@ static int kiss_check_login_req(const struct kiss_bhs_login_req *req)
 	/* NSG is only meaningful with T, and then only forwards. */
 	if (transit && (nsg == 2 || nsg <= csg))
 		return KISS_PDU_ERR_FIELD;
-	if (req->version_min > req->version_max)
+	/* RFC 7143 11.12.4: kiss speaks version 0, in range only if min is 0 */
+	if (req->version_min != 0 || req->version_min > req->version_max)
 		return KISS_PDU_ERR_VERSION;
 	return KISS_PDU_OK;
 }

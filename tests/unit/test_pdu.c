@@ -217,8 +217,13 @@ static void test_login_version(void **state)
 	b[2] = 0;			/* Version-max */
 	b[3] = 1;			/* Version-min */
 	assert_int_equal(check(b, &login), KISS_PDU_ERR_VERSION);
-	b[2] = 2;
+	b[2] = 2;			/* 1..2: no version 0 */
+	assert_int_equal(check(b, &login), KISS_PDU_ERR_VERSION);
+	b[3] = 0;			/* 0..2 */
 	assert_int_equal(check(b, &login), KISS_PDU_OK);
+	b[2] = 0xff;
+	b[3] = 0x80;
+	assert_int_equal(check(b, &login), KISS_PDU_ERR_VERSION);
 }
 
 static void test_login_ahs(void **state)
