@@ -76,6 +76,8 @@
 #define KISS_MAX_IO_PAGES	(KISS_MAX_IO_BYTES >> PAGE_SHIFT)
 /* MaxRecvDataSegmentLength during login (RFC 7143 13.12: 8192). */
 #define KISS_LOGIN_MAX_DSL	8192
+/* Longest a TMF answer waits for the aborted commands' bios. */
+#define KISS_TMF_WAIT		(10 * HZ)
 /* Bound on all the text of one login or text exchange. */
 #define KISS_TEXT_MAX		(64 * 1024)
 /* CDB in the BHS (16) plus an extended CDB AHS (SPC-4: up to 260). */
@@ -382,6 +384,7 @@ struct kiss_conn {
 	u8			tmf_response;
 	bool			tmf_ready;
 	bool			tmf_cold;	/* TARGET COLD RESET */
+	unsigned long		tmf_start;	/* jiffies */
 	atomic_t		tmf_waiting;	/* aborted commands running */
 	u32			queue_depth;	/* negotiated at login */
 	unsigned long		login_deadline;	/* jiffies */
