@@ -204,6 +204,11 @@ static u32 kiss_ws_max_blocks(const struct kiss_lun *lun)
 static int kiss_scsi_check_iu(struct kiss_cmd *cmd, const struct kiss_cdb *c,
 			      u64 len)
 {
+	/* Both have exactly one size of Data-Out (SBC-3 5.3, 5.45) */
+	if ((c->kind == KISS_CDB_WRITE_SAME ||
+	     c->kind == KISS_CDB_COMPARE_AND_WRITE) && cmd->edtl != len)
+		return kiss_scsi_fail_field(cmd, true, kiss_cdb_len_offset(c),
+					    -1);
 	if (!len)
 		return 0;
 	/*
@@ -216,11 +221,6 @@ static int kiss_scsi_check_iu(struct kiss_cmd *cmd, const struct kiss_cdb *c,
 		return kiss_scsi_fail_iu(cmd);
 	if (c->dir != KISS_DIR_OUT)
 		return 0;
-	/* Both have exactly one size of Data-Out (SBC-3 5.3, 5.45) */
-	if ((c->kind == KISS_CDB_WRITE_SAME ||
-	     c->kind == KISS_CDB_COMPARE_AND_WRITE) && cmd->edtl != len)
-		return kiss_scsi_fail_field(cmd, true, kiss_cdb_len_offset(c),
-					    -1);
 	if (cmd->edtl >= len)
 		return 0;
 	if (c->kind == KISS_CDB_WRITE || c->kind == KISS_CDB_VERIFY) {
