@@ -158,13 +158,14 @@ def first_login_kv(**over):
 def gen_opcodes():
     # RFC 7143 6.1? ("a target receiving any PDU except a Login request
     # before the Login Phase is started MUST immediately terminate the
-    # connection").  kiss sends a Reject (protocol error) first.
+    # connection").  kiss answers as it does inside the login phase: a
+    # Login Response 02/0b "invalid during login", then the close.
     for op in NONLOGIN:
         for imm in (False, True):
             case('prelogin/%s%s' % (opname(op), '-imm' if imm else ''),
                  'raw', send_hdr(lambda c, op=op, imm=imm:
                                  valid_hdr(c, op, imm)),
-                 [CLOSE((0x04,))], quick=not imm)
+                 [CLOSE((0x04,)), LOGIN_FAIL(2, 0x0b)], quick=not imm)
     for op in TARGET_OPS:
         case('prelogin/target-op-%s' % opname(op), 'raw',
              send_hdr(lambda c, op=op: mk(op, F, itt=1)),
@@ -908,8 +909,11 @@ def gen_tmf_logout():
     tmf('lun-reset', 5, {0})
     tmf('target-warm-reset', 6, {0})
     tmf('clear-aca', 3, {0, 5, 255})
+    # RFC 7143 11.5.1: after a cold reset the target drops the
+    # connections, after its answer or instead of it.
     tmf('target-cold-reset', 7, {0, 5, 255},
-        alt=[Expect('close', after='close')])
+        alt=[Expect('close', after='close'),
+             Expect('tmf 0 then close', want=V.p_tmf({0}), after='close')])
     tmf('task-reassign', 8, {4, 5, 255})
     for fn in (0, 9, 14, 0x7f):
         tmf('function-%d' % fn, fn, {5, 255}, quick=fn == 0)
@@ -1030,6 +1034,7 @@ def gen_controls():
             return False, 'security -> FFP: %s flags %#x' % (p.describe(),
                                                               p.flags)
         c.cmdsn = p.expcmdsn
+        c.clear_unit_attention()  # POWER ON OCCURRED, once
         st, _, p = c.scsi(cdb_tur())
         return st == 0, 'security stage straight to FFP, TUR %s' % (
             p.describe())

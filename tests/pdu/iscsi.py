@@ -403,10 +403,12 @@ class Conn:
     login_itt = 0x1
 
     def login(self, initiator, target=None, discovery=False, ops=None,
-              security=True, tsih=0):
+              security=True, tsih=0, clear_ua=True):
         """A whole login: security stage (AuthMethod=None), operational
         stage with ops, into Full Feature Phase.  Raises Closed if it
-        fails."""
+        fails.  A normal session then clears the unit attention a new
+        I_T nexus starts with (POWER ON OCCURRED), as initiators do,
+        unless clear_ua is False."""
         self.tsih = tsih
         first = {'InitiatorName': initiator}
         if discovery:
@@ -448,7 +450,17 @@ class Conn:
         self.maxcmdsn = p.maxcmdsn
         self.hd = self.params.get('HeaderDigest') == 'CRC32C'
         self.dd = self.params.get('DataDigest') == 'CRC32C'
+        if clear_ua and not discovery:
+            self.clear_unit_attention()
         return p
+
+    def clear_unit_attention(self, lun=0):
+        """TEST UNIT READY until it stops reporting a unit attention."""
+        for _ in range(8):
+            st, _, q = self.scsi(cdb_tur(), lun=lun)
+            if st != 2 or q.sense_key() != 6:
+                return
+        raise Closed('unit attentions do not clear')
 
     @property
     def target_mrdsl(self):
