@@ -102,7 +102,7 @@ vm_suite() {	# KVER: run the VM tests for KVER, noting "NAME STATUS SECS"
 	# Three VMs share the CPUs: generous limits, a hang still ends.
 	case $k in *-kissdebug) quick=1 limit=1800 ;; esac
 	: > "$status"
-	for t in smoke configfs iscsi pr libiscsi; do
+	for t in smoke configfs iscsi pr tmf pdu libiscsi; do
 		name=vm-$t-$k
 		want "$name" || continue
 		# The debug kernel (KASAN) is slow: a bounded subset there.
