@@ -203,9 +203,14 @@ def main():
     if not runs:
         print("\n".join(["no fio runs in %s" % bd] + perf_summary(bd)))
         return
+    nmin = min((len(v) for v in runs.values()), default=0)
     p("kiss vs LIO vs raw null_blk -- kernel %s, %s vCPUs under qemu TCG, fio %s s per run, "
-      "median of %d rounds" % (meta.get("kernel", "?"), meta.get("cpus", "?"),
-                               meta.get("runtime", "?"), nr))
+      "median of %s rounds%s" % (meta.get("kernel", "?"), meta.get("cpus", "?"),
+                                 meta.get("runtime", "?"),
+                                 nr if nmin == nr else "%d-%d" % (nmin, nr),
+                                 "" if nmin == nr or not meta.get("rounds") else
+                                 " (of %s planned: the run was cut short; n = rounds per job)"
+                                 % meta["rounds"]))
     p("devices: kiss %s, LIO %s (%s), raw %s; open-iscsi over loopback, %s sessions per target "
       "(single-session jobs use the first)" % (
           meta.get("kiss_dev", "?"), meta.get("lio_dev", "?"),
@@ -216,8 +221,8 @@ def main():
       "compare ratios (IOPS, MB/s: >1 = kiss better; latency, CPU: <1 = kiss better)")
     p("")
     p("Summary (medians)")
-    hdr = "%-12s %9s %9s %9s %8s %8s %7s %7s %9s %9s %8s" % (
-        "job", "kiss IOPS", "LIO IOPS", "raw IOPS", "kiss/LIO", "kiss/raw",
+    hdr = "%-12s %2s %9s %9s %9s %8s %8s %7s %7s %9s %9s %8s" % (
+        "job", "n", "kiss IOPS", "LIO IOPS", "raw IOPS", "kiss/LIO", "kiss/raw",
         "kiss±%", "LIO±%", "kiss us/IO", "LIO us/IO", "kiss/LIO")
     p(hdr)
     p("-" * len(hdr))
@@ -225,12 +230,13 @@ def main():
         k, l, r = (med(job, t, "iops") for t in TARGETS)
         kc, lc = med(job, "kiss", "tgt_cpu"), med(job, "lio", "tgt_cpu")
         sk, sl = spread(job, "kiss", "iops"), spread(job, "lio", "iops")
-        p("%-12s %9s %9s %9s %8s %8s %7s %7s %9s %9s %8s" % (
-            job, fmt(k), fmt(l), fmt(r), ratio(k, l), ratio(k, r),
+        n = min(len(runs.get((job, t), [])) for t in TARGETS)
+        p("%-12s %2d %9s %9s %9s %8s %8s %7s %7s %9s %9s %8s" % (
+            job, n, fmt(k), fmt(l), fmt(r), ratio(k, l), ratio(k, r),
             "%.0f" % sk if sk is not None else "-", "%.0f" % sl if sl is not None else "-",
             fmt(kc), fmt(lc), ratio(kc, lc)))
-    p("(kiss±%, LIO±%: (max-min)/median of IOPS over the rounds; us/IO: target CPU per I/O, "
-      "see below)")
+    p("(n: rounds with all three targets; kiss±%, LIO±%: (max-min)/median of IOPS over the rounds; "
+      "us/IO: target CPU per I/O, see below)")
     p("")
     p("Per job (medians)")
     rows = [
@@ -269,7 +275,9 @@ def main():
     p("CPU columns: tgt CPU = utime+stime of the target's named kernel threads (kiss: kiss_rx, "
       "kiss_tx/N, kiss_accept; LIO: iscsi_trx, iscsi_ttx, iscsi_np) + kworkers whose last "
       "workqueue is the target's (kiss; target_completion), from /proc/PID/stat before/after "
-      "each run, divided by the I/Os fio completed.  The kernel has no IRQ time accounting, so "
+      "each run, divided by the I/Os fio completed.  A kworker's name only tells the workqueue it ran "
+      "last, so target work in shared kworkers can show up as events*/mm_percpu_wq under 'other "
+      "kworkers' (0 in 'tgt kworkers' means none was caught by name).  The kernel has no IRQ time accounting, so "
       "softirq work that ran on a thread's time (e.g. loopback TCP delivery to the initiator "
       "when the target sends) is in that thread's stime AND in the system-wide softirq column.  "
       "total CPU = all busy CPU from /proc/stat (fio, initiator, target, softirq) per I/O.")

@@ -67,7 +67,11 @@ mkdir -p "$res"
 {
 	echo "date=$(date -Is)"
 	echo "host=$(uname -n) $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
-	echo "commit=$(git rev-parse HEAD)$(git diff --quiet HEAD -- kernel userspace 2>/dev/null || echo ' (+ uncommitted changes in kernel/ or userspace/)')"
+	if [ "$src" = "$root" ]; then
+		echo "commit=$(git rev-parse HEAD)$(git diff --quiet HEAD -- kernel userspace 2>/dev/null || echo ' + uncommitted changes in kernel/ or userspace/')"
+	else
+		echo "commit=$(git rev-parse HEAD) (kiss built from $src)"
+	fi
 	echo "src=$src"
 } > "$res/host-meta"
 cat "$res/host-meta" >&2
