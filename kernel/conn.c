@@ -25,6 +25,7 @@
 #include <scsi/scsi_proto.h>
 
 #include "kiss.h"
+#include "kiss_trace.h"
 #include "proto/digest.h"
 #include "proto/scsi.h"
 
@@ -187,6 +188,12 @@ static int kiss_conn_sendmsg(struct kiss_conn *conn, struct kvec *iov,
  * stamped now), the header digest, then either @data or @len bytes of
  * @cmd's pages from @offset, padding and the data digest.
  */
+/* How traces name a connection: its session's TSIH, 0 during login. */
+static u16 kiss_conn_tsih(const struct kiss_conn *conn)
+{
+	return conn->sess ? conn->sess->tsih : 0;
+}
+
 static int kiss_conn_send_pdu(struct kiss_conn *conn, void *bhs,
 			      const void *data, struct kiss_cmd *cmd,
 			      u32 offset, u32 len)
@@ -212,6 +219,8 @@ static int kiss_conn_send_pdu(struct kiss_conn *conn, void *bhs,
 	pr_debug("tx %s itt %#x statsn %u expcmdsn %u maxcmdsn %u len %u\n",
 		 kiss_opcode_name(*(u8 *)bhs), get_unaligned_be32(bhs + 16),
 		 sn.stat_sn, sn.exp_cmd_sn, sn.max_cmd_sn, len);
+	trace_kiss_pdu_tx(kiss_conn_tsih(conn), *(u8 *)bhs & 0x3f,
+			  get_unaligned_be32(bhs + 16), len);
 	if (kiss_pdu_advances_stat_sn(bhs))
 		conn->stat_sn++;
 
@@ -542,6 +551,9 @@ static void kiss_conn_respond(struct kiss_conn *conn, struct kiss_cmd *cmd)
 	u32 residual, len = 0;
 	u8 rflags;
 
+	trace_kiss_cmd_done(sess->tsih, cmd->itt, cmd->status,
+			    cmd->sense_len > 2 ? cmd->sense[2] & 0x0f : 0,
+			    cmd->data_len, cmd->aborted);
 	if (cmd->aborted)
 		return;
 	rflags = kiss_cmd_residual(cmd, &residual);
@@ -962,6 +974,8 @@ static int kiss_conn_scsi_cmd(struct kiss_conn *conn,
 	if (write)
 		cmd->unsol_len = p->initial_r2t || info->final ? imm :
 				 min(edtl, p->first_burst);
+	trace_kiss_cmd_start(conn->sess->tsih, cmd->itt, cmd->cmd_sn,
+			     cmd->cdb_len ? cmd->cdb[0] : 0, cmd->edtl);
 	if (kiss_scsi_prepare(cmd) == 0) {
 		u32 len = min(cmd->data_len, edtl);
 
@@ -1193,6 +1207,7 @@ static int kiss_conn_tmf(struct kiss_conn *conn,
 		break;
 	}
 
+	trace_kiss_tmf(conn->sess->tsih, info->itt, function, rtt, response);
 	conn->tmf_itt = info->itt;
 	conn->tmf_response = response;
 	conn->tmf_cold = function == KISS_TMF_TARGET_COLD_RESET;
@@ -1311,6 +1326,8 @@ int kiss_conn_recv_header(struct kiss_conn *conn,
 		kiss_conn_reject(conn, kiss_pdu_err_to_reject(err), conn->hdr);
 		return -EPROTO;
 	}
+	trace_kiss_pdu_rx(kiss_conn_tsih(conn), info->opcode,
+			  get_unaligned_be32(conn->hdr + 16), info->data_len);
 	if (info->ahs_len) {
 		ret = kiss_conn_recv(conn, conn->hdr + KISS_BHS_LEN,
 				     info->ahs_len);

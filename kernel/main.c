@@ -9,6 +9,9 @@
 
 #include "kiss.h"
 
+#define CREATE_TRACE_POINTS
+#include "kiss_trace.h"
+
 /* Serialises every change to the configuration (see kiss.h). */
 DEFINE_MUTEX(kiss_cfg_mutex);
 LIST_HEAD(kiss_portals);

@@ -47,7 +47,13 @@ dev=$(wait_for_disk "$T")
 check "disk appears" test -n "$dev"
 check "session listed" sh -c "'$KISSCTL' session list | grep -q '$I'"
 if [ -n "$dev" ]; then
+	tr=/sys/kernel/tracing
+	mountpoint -q $tr || mount -t tracefs nodev $tr
+	echo 1 > $tr/events/kiss/enable
 	check "dd write+read back" sh -c "head -c 4194304 /dev/urandom > /tmp/pat && dd if=/tmp/pat of=$dev bs=1M oflag=direct status=none && cmp -n 4194304 /tmp/pat $dev"
+	echo 0 > $tr/events/kiss/enable
+	# WRITE(10) in, its Data-Out and response out: the tracepoints see it
+	check "tracepoints follow a write" sh -c "grep -q 'kiss_cmd_start: .*cdb=0x2a' $tr/trace && grep -q 'kiss_cmd_done: .*status=0x00' $tr/trace && grep -q 'kiss_pdu_rx: .*opcode=0x05' $tr/trace && grep -q 'kiss_pdu_tx: .*opcode=0x21' $tr/trace"
 	check "mkfs.ext4" mkfs.ext4 -q -F "$dev"
 	mkdir -p /mnt/kiss
 	check "mount" mount "$dev" /mnt/kiss
