@@ -29,6 +29,13 @@ modprobe brd rd_nr=1 rd_size=262144 || exit 1
 "$KISSCTL" lun add "$T" 0 /dev/ram0 || exit 1
 "$KISSCTL" acl add "$T" "$I1" || exit 1
 "$KISSCTL" acl add "$T" "$I2" || exit 1
+# KISS_TEST_TARGET_SET="KEY=VALUE ...": the suite over other paths, e.g.
+# InitialR2T=Yes ImmediateData=No HeaderDigest=CRC32C.
+if [ -n "${KISS_TEST_TARGET_SET:-}" ]; then
+	# shellcheck disable=SC2086 # one word per setting
+	"$KISSCTL" target set "$T" $KISS_TEST_TARGET_SET || exit 1
+	echo "# target set $KISS_TEST_TARGET_SET"
+fi
 
 : > "$results"
 # iscsi-test-cu prints "[SKIPPED] ..." lines while probing the LUN, before

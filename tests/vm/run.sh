@@ -110,6 +110,11 @@ q() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }
 	echo "KISS_VM_ALLOW=$(q "$allow"); export KISS_VM_ALLOW"
 	# KISS_QUICK=1: tests do less (the debug kernel is slow).
 	echo "KISS_QUICK=$(q "${KISS_QUICK:-0}"); export KISS_QUICK"
+	# KISS_TEST_*: settings for the test script, passed through.
+	for v in $(env | sed -n 's/^\(KISS_TEST_[A-Z0-9_]*\)=.*/\1/p'); do
+		eval "val=\$$v"
+		echo "$v=$(q "$val"); export $v"
+	done
 	# The guest's own watchdog fires before qemu is killed and dumps
 	# the blocked tasks, so a hang shows where it hangs.
 	echo "VM_WATCHDOG=$((timeout > 120 ? timeout - 60 : timeout / 2))"
