@@ -43,8 +43,8 @@ njobs=$(echo "$jobs" | wc -w)
 # A run costs its runtime plus 8 s (idle host) to 20 s (host CPUs busy
 # with other VMs) of fio start-up (the dynamic linking of fio's ~60
 # libraries under TCG) and snapshots; setup (targetcli, 2 x nsess logins)
-# takes 3 to 8 min.  The limit allows for a busy host.
-timeout=${BENCH_TIMEOUT:-$(( rounds * njobs * 3 * (rt + 25) + 4 * (rt + 20) + 20 * nsess + 600 ))}
+# takes 3 to 9 min, perf minutes to start.  The limit allows for a busy host.
+timeout=${BENCH_TIMEOUT:-$(( rounds * njobs * 3 * (rt + 25) + 4 * (rt + 60) + 20 * nsess + 900 ))}
 
 # What to build from.
 src=${BENCH_SRC:-$root}
