@@ -1122,6 +1122,52 @@ static ssize_t kiss_lun_block_size_show(struct config_item *item, char *page)
 	return sprintf(page, "%u\n", bs);
 }
 
+static struct kiss_lun_stats kiss_lun_stats_sum(struct kiss_lun *lun)
+{
+	struct kiss_lun_stats sum = {}, *st;
+	int cpu, i;
+
+	for_each_possible_cpu(cpu) {
+		st = per_cpu_ptr(lun->stats, cpu);
+		sum.cmds += READ_ONCE(st->cmds);
+		sum.read_bytes += READ_ONCE(st->read_bytes);
+		sum.write_bytes += READ_ONCE(st->write_bytes);
+		sum.errors += READ_ONCE(st->errors);
+		for (i = 0; i < KISS_LAT_BUCKETS; i++)
+			sum.latency[i] += READ_ONCE(st->latency[i]);
+	}
+	return sum;
+}
+
+#define KISS_LUN_STAT(_name)						\
+static ssize_t kiss_lun_stat_##_name##_show(struct config_item *item,	\
+					    char *page)			\
+{									\
+	return sprintf(page, "%llu\n",					\
+		       kiss_lun_stats_sum(kiss_to_lun(item))._name);	\
+}									\
+CONFIGFS_ATTR_RO(kiss_lun_, stat_##_name)
+
+KISS_LUN_STAT(cmds);
+KISS_LUN_STAT(read_bytes);
+KISS_LUN_STAT(write_bytes);
+KISS_LUN_STAT(errors);
+
+/* Commands answered within 64 us, 256 us, 1 ms, ... 1 s, and slower. */
+static ssize_t kiss_lun_stat_latency_show(struct config_item *item,
+					  char *page)
+{
+	struct kiss_lun_stats sum = kiss_lun_stats_sum(kiss_to_lun(item));
+	ssize_t len = 0;
+	int i;
+
+	for (i = 0; i < KISS_LAT_BUCKETS; i++)
+		len += sprintf(page + len, "%llu%c", sum.latency[i],
+			       i == KISS_LAT_BUCKETS - 1 ? '\n' : ' ');
+	return len;
+}
+CONFIGFS_ATTR_RO(kiss_lun_, stat_latency);
+
 CONFIGFS_ATTR(kiss_lun_, path);
 CONFIGFS_ATTR(kiss_lun_, readonly);
 CONFIGFS_ATTR(kiss_lun_, serial);
@@ -1138,6 +1184,11 @@ static struct configfs_attribute *kiss_lun_attrs[] = {
 	&kiss_lun_attr_enable,
 	&kiss_lun_attr_size,
 	&kiss_lun_attr_block_size,
+	&kiss_lun_attr_stat_cmds,
+	&kiss_lun_attr_stat_read_bytes,
+	&kiss_lun_attr_stat_write_bytes,
+	&kiss_lun_attr_stat_errors,
+	&kiss_lun_attr_stat_latency,
 	NULL,
 };
 
@@ -1146,6 +1197,7 @@ static void kiss_lun_release(struct config_item *item)
 	struct kiss_lun *lun = kiss_to_lun(item);
 
 	kiss_res_free(&lun->res);
+	free_percpu(lun->stats);
 	kfree(lun);
 }
 
@@ -1183,6 +1235,11 @@ static struct config_group *kiss_lun_make(struct config_group *group,
 	lun = kzalloc(sizeof(*lun), GFP_KERNEL);
 	if (!lun)
 		return ERR_PTR(-ENOMEM);
+	lun->stats = alloc_percpu(struct kiss_lun_stats);
+	if (!lun->stats) {
+		kfree(lun);
+		return ERR_PTR(-ENOMEM);
+	}
 	lun->target = target;
 	lun->id = id;
 	init_completion(&lun->ref_done);

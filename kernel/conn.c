@@ -543,6 +543,12 @@ static int kiss_conn_send_data_in(struct kiss_conn *conn,
 	return 0;
 }
 
+/* Refused already (CHECK CONDITION, RESERVATION CONFLICT): no execution. */
+static bool kiss_cmd_failed(const struct kiss_cmd *cmd)
+{
+	return cmd->status != SAM_STAT_GOOD || cmd->sense_len;
+}
+
 static void kiss_conn_respond(struct kiss_conn *conn, struct kiss_cmd *cmd)
 {
 	struct kiss_session *sess = conn->sess;
@@ -559,6 +565,12 @@ static void kiss_conn_respond(struct kiss_conn *conn, struct kiss_cmd *cmd)
 	rflags = kiss_cmd_residual(cmd, &residual);
 	if (cmd->read && cmd->status == SAM_STAT_GOOD)
 		len = min3(cmd->data_len, cmd->edtl, cmd->buf_len);
+	if (cmd->lun) {
+		u32 moved = cmd->write && !kiss_cmd_failed(cmd) ?
+			    min(cmd->data_len, cmd->edtl) : len;
+
+		kiss_lun_account(cmd->lun, cmd, moved);
+	}
 	if (len) {
 		atomic64_add(len, &sess->read_bytes);
 		kiss_conn_send_data_in(conn, cmd, len, rflags, residual);
@@ -889,12 +901,6 @@ static int kiss_conn_send_r2ts(struct kiss_conn *conn, struct kiss_cmd *cmd)
 }
 
 /* All the data a command waits for is in: run it, or answer its error. */
-/* Refused already (CHECK CONDITION, RESERVATION CONFLICT): no execution. */
-static bool kiss_cmd_failed(const struct kiss_cmd *cmd)
-{
-	return cmd->status != SAM_STAT_GOOD || cmd->sense_len;
-}
-
 static void kiss_conn_exec(struct kiss_conn *conn, struct kiss_cmd *cmd)
 {
 	if (cmd == conn->last_cmd)
@@ -1208,6 +1214,7 @@ static int kiss_conn_tmf(struct kiss_conn *conn,
 	}
 
 	trace_kiss_tmf(conn->sess->tsih, info->itt, function, rtt, response);
+	atomic64_inc(&conn->sess->tmfs);
 	conn->tmf_itt = info->itt;
 	conn->tmf_response = response;
 	conn->tmf_cold = function == KISS_TMF_TARGET_COLD_RESET;

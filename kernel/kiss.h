@@ -135,8 +135,22 @@ struct kiss_lun_res {
 	struct kiss_session	*spc2_holder;	/* compared, never followed */
 };
 
+/* Latency buckets of a LUN: up to 64 us, then 4x wider each, the rest. */
+#define KISS_LAT_BUCKETS	8
+#define KISS_LAT_FIRST_NS	(64 * NSEC_PER_USEC)
+
+/* Per-CPU counters of a LUN, summed when configfs reads them. */
+struct kiss_lun_stats {
+	u64	cmds;
+	u64	read_bytes;
+	u64	write_bytes;
+	u64	errors;		/* CHECK CONDITION and worse */
+	u64	latency[KISS_LAT_BUCKETS];
+};
+
 struct kiss_lun {
 	struct config_group	group;
+	struct kiss_lun_stats __percpu *stats;
 	struct kiss_target	*target;
 	u32			id;
 	char			path[256];
@@ -338,6 +352,7 @@ struct kiss_session {
 	atomic64_t		read_bytes;
 	atomic64_t		write_bytes;
 	atomic64_t		errors;
+	atomic64_t		tmfs;
 };
 
 struct kiss_login;
@@ -436,6 +451,8 @@ int kiss_lun_enable(struct kiss_lun *lun);
 void kiss_lun_disable(struct kiss_lun *lun);
 struct kiss_lun *kiss_lun_get(struct kiss_target *target, u64 lun_id);
 void kiss_lun_put(struct kiss_lun *lun);
+void kiss_lun_account(struct kiss_lun *lun, const struct kiss_cmd *cmd,
+		      u32 bytes);
 
 /* scsi.c: the SCSI command set */
 int kiss_scsi_prepare(struct kiss_cmd *cmd);

@@ -21,7 +21,10 @@
 #include <linux/percpu-refcount.h>
 #include <linux/rcupdate.h>
 
+#include <linux/sched/clock.h>
+
 #include "kiss.h"
+#include "proto/scsi.h"
 
 /* How often kiss_lun_disable() says it is still waiting. */
 #define KISS_LUN_DRAIN_LOG	(10 * HZ)
@@ -249,4 +252,36 @@ struct kiss_lun *kiss_lun_get(struct kiss_target *target, u64 lun_id)
 void kiss_lun_put(struct kiss_lun *lun)
 {
 	percpu_ref_put(&lun->ref);
+}
+
+/**
+ * kiss_lun_account() - count a command that is being answered
+ * @lun: its LUN, still pinned
+ * @cmd: the command, its result set
+ * @bytes: the data it moved
+ *
+ * Context: the connection's tx thread.
+ */
+void kiss_lun_account(struct kiss_lun *lun, const struct kiss_cmd *cmd,
+		      u32 bytes)
+{
+	struct kiss_lun_stats *st;
+	u64 ns = local_clock() - cmd->start_ns;
+	u64 limit = KISS_LAT_FIRST_NS;
+	int b = 0;
+
+	while (b < KISS_LAT_BUCKETS - 1 && ns > limit) {
+		limit <<= 2;
+		b++;
+	}
+	st = get_cpu_ptr(lun->stats);
+	st->cmds++;
+	if (cmd->write)
+		st->write_bytes += bytes;
+	else
+		st->read_bytes += bytes;
+	if (cmd->status != KISS_SAM_STAT_GOOD)
+		st->errors++;
+	st->latency[b]++;
+	put_cpu_ptr(lun->stats);
 }

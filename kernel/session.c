@@ -266,7 +266,7 @@ ssize_t kiss_target_sessions_show(struct kiss_target *target, char *page)
 		struct kiss_conn *conn = sess->conn;
 
 		len += scnprintf(page + len, PAGE_SIZE - len,
-				 "initiator=%s isid=%6phN tsih=%u cid=%u peer=%pISpc local=%pISpc hdgst=%s ddgst=%s mrdsl=%u cmds=%lld read_bytes=%lld write_bytes=%lld\n",
+				 "initiator=%s isid=%6phN tsih=%u cid=%u peer=%pISpc local=%pISpc hdgst=%s ddgst=%s mrdsl=%u cmds=%lld read_bytes=%lld write_bytes=%lld errors=%lld tmfs=%lld\n",
 				 sess->initiator, sess->isid, sess->tsih,
 				 conn->cid, &conn->peer, &conn->local,
 				 sess->params.header_digest ? "CRC32C" : "None",
@@ -274,7 +274,9 @@ ssize_t kiss_target_sessions_show(struct kiss_target *target, char *page)
 				 sess->params.max_recv_dsl,
 				 atomic64_read(&sess->cmds),
 				 atomic64_read(&sess->read_bytes),
-				 atomic64_read(&sess->write_bytes));
+				 atomic64_read(&sess->write_bytes),
+				 atomic64_read(&sess->errors),
+				 atomic64_read(&sess->tmfs));
 	}
 	spin_unlock(&target->sess_lock);
 	return len;

@@ -141,7 +141,8 @@ static json_t *auth_json(struct tree_ctx *t, const char *dir, const char *what,
 
 /* Fields of a "sessions" line that are numbers; the rest are strings. */
 static const char *const session_numbers[] = {
-	"tsih", "cid", "mrdsl", "cmds", "read_bytes", "write_bytes",
+	"tsih", "cid", "mrdsl", "cmds", "read_bytes", "write_bytes", "errors",
+	"tmfs",
 };
 
 /* "key=value key=value" as an object. */

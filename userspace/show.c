@@ -247,6 +247,7 @@ int cmd_show(int argc, char **argv)
 static const char *const session_keys[] = {
 	NULL, "initiator", "isid", "tsih", "cid", "peer", "local",
 	"hdgst", "ddgst", "mrdsl", "cmds", "read_bytes", "write_bytes",
+	"errors", "tmfs",
 };
 #define NKNOWN	(sizeof(session_keys) / sizeof(session_keys[0]))
 

@@ -638,9 +638,9 @@ if [ ${#devs[@]} -ge 3 ]; then
 	hasnt "target del: secret forgotten" "$KISS_SECRETS" "targets/$T2/"
 
 	echo "# sessions"
-	echo "initiator=$I isid=400001370000 tsih=1 cid=0 peer=127.0.0.1:51234 local=127.0.0.1:3260 hdgst=CRC32C ddgst=None mrdsl=262144 cmds=1234 read_bytes=4096 write_bytes=8192 mbl=1048576" \
+	echo "initiator=$I isid=400001370000 tsih=1 cid=0 peer=127.0.0.1:51234 local=127.0.0.1:3260 hdgst=CRC32C ddgst=None mrdsl=262144 cmds=1234 read_bytes=4096 write_bytes=8192 errors=0 tmfs=3 mbl=1048576" \
 		>"$root/targets/$T/sessions"
-	echo "initiator=$I2 isid=000000000001 tsih=2 cid=0 peer=[::1]:40000 local=[::1]:3261 hdgst=None ddgst=None mrdsl=8192 cmds=0 read_bytes=0 write_bytes=0" \
+	echo "initiator=$I2 isid=000000000001 tsih=2 cid=0 peer=[::1]:40000 local=[::1]:3261 hdgst=None ddgst=None mrdsl=8192 cmds=0 read_bytes=0 write_bytes=0 errors=0 tmfs=0" \
 		>>"$root/targets/$T/sessions"
 	accept "session list --json" session list --json
 	output "session list --json: target" "\"target\": \"$T\""
@@ -649,8 +649,8 @@ if [ ${#devs[@]} -ge 3 ]; then
 	output "session list --json: counters" "\"read_bytes\": 4096"
 	output "session list --json: other fields too" "\"mbl\": \"1048576\""
 	accept "session list, a field kissctl does not know" session list "$T"
-	output "session list: its column" "WRITE_BYTES  MBL"
-	output "session list: its value" "8192         1048576"
+	output "session list: its column" "TMFS  MBL"
+	output "session list: its value" "3     1048576"
 	accept "show --json with sessions" show --json "$T"
 	output "show --json: the session" "\"peer\": \"[::1]:40000\""
 	accept "save ignores sessions" save "$work/etc/sessions.json"

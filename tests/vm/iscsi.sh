@@ -52,6 +52,13 @@ if [ -n "$dev" ]; then
 	echo 1 > $tr/events/kiss/enable
 	check "dd write+read back" sh -c "head -c 4194304 /dev/urandom > /tmp/pat && dd if=/tmp/pat of=$dev bs=1M oflag=direct status=none && cmp -n 4194304 /tmp/pat $dev"
 	echo 0 > $tr/events/kiss/enable
+	L=/sys/kernel/config/kiss/targets/$T/luns/0
+	check "LUN counts the bytes written" test "$(cat $L/stat_write_bytes)" -ge 4194304
+	check "LUN counts the bytes read" test "$(cat $L/stat_read_bytes)" -ge 4194304
+	lat_sum() { awk '{ for (i = 1; i <= NF; i++) n += $i } END { print n }' "$L/stat_latency"; }
+	check "latency histogram: 8 buckets" test "$(wc -w < "$L/stat_latency")" = 8
+	check "latency histogram counts every command" test "$(lat_sum)" = "$(cat "$L/stat_cmds")"
+	check "session counters listed" sh -c "'$KISSCTL' session list | grep -q 'CMDS.*ERRORS.*TMFS'"
 	# WRITE(10) in, its Data-Out and response out: the tracepoints see it
 	check "tracepoints follow a write" sh -c "grep -q 'kiss_cmd_start: .*cdb=0x2a' $tr/trace && grep -q 'kiss_cmd_done: .*status=0x00' $tr/trace && grep -q 'kiss_pdu_rx: .*opcode=0x05' $tr/trace && grep -q 'kiss_pdu_tx: .*opcode=0x21' $tr/trace"
 	check "mkfs.ext4" mkfs.ext4 -q -F "$dev"
