@@ -83,6 +83,7 @@ checkpatch() {
 }
 
 kernels=$(tests/vm/kernels.sh stock)
+k61=$(tests/vm/kernels.sh 6.1)
 debug_kernel=$(tests/vm/kernels.sh debug)
 
 step userspace make -s -C userspace
@@ -102,15 +103,22 @@ vm_suite() {	# KVER: run the VM tests for KVER, noting "NAME STATUS SECS"
 	# Generous limits under TCG; a hang still ends.
 	case $k in *-kissdebug) quick=1 limit=1800 ;; esac
 	: > "$status"
-	for t in smoke configfs iscsi pr tmf pdu libiscsi; do
+	for t in smoke configfs iscsi pr tmf pdu libiscsi libiscsi-r2t; do
 		name=vm-$t-$k
 		want "$name" || continue
 		# The debug kernel (KASAN) is slow: a bounded subset there.
-		[ "$quick" = 1 ] && [ "$t" = libiscsi ] && continue
+		case $t in libiscsi*) [ "$quick" = 1 ] && continue ;; esac
+		# The suite over the R2T paths and header digests: on 6.1 only.
+		[ "$t" = libiscsi-r2t ] && [ "$k" != "$k61" ] && continue
 		start=$SECONDS
 		case $t in
 		libiscsi)
 			KISS_QUICK=$quick tests/vm/run.sh -k "$k" -t 1800 \
+				tests/vm/libiscsi.sh "$ko" \
+				tests/vm/expect/libiscsi.expect ;;
+		libiscsi-r2t)
+			KISS_TEST_TARGET_SET="InitialR2T=Yes ImmediateData=No HeaderDigest=CRC32C" \
+				tests/vm/run.sh -k "$k" -t 1800 \
 				tests/vm/libiscsi.sh "$ko" \
 				tests/vm/expect/libiscsi.expect ;;
 		*)
