@@ -5,6 +5,7 @@
 #   iscsid_start NAME   start iscsid with initiator name NAME
 #   iscsid_stop
 #   wait_for_disk IQN   print the /dev/sdX of the session to IQN
+#   wait_for_disk_where KEY VALUE   ... of the session with that line
 #   check / fail        count and report checks
 
 KISSCTL=${KISSCTL:-$VM_DIR/userspace/kissctl}
@@ -69,10 +70,22 @@ iscsid_stop() {
 }
 
 wait_for_disk() {	# IQN
+	wait_for_disk_where "Target: " "$1"
+}
+
+# The /dev/sdX of the session under the iscsiadm -m session -P 3 line
+# "KEY VALUE", e.g. KEY "Iface Initiatorname: " for an initiator name.
+wait_for_disk_where() {	# KEY VALUE
 	local i dev
 	for i in $(seq 1 100); do
 		dev=$(iscsiadm -m session -P 3 2>/dev/null |
-			awk -v t="$1" '/^Target: /{ok = ($2 == t)} ok && /Attached scsi disk/ {print $4; exit}')
+			awk -v k="$1" -v v="$2" '
+				{ s = $0; sub(/^[ \t]+/, "", s) }
+				index(s, k) == 1 {
+					split(substr(s, length(k) + 1), w, " ")
+					ok = (w[1] == v)
+				}
+				ok && /Attached scsi disk/ { print $4; exit }')
 		if [ -n "$dev" ] && [ -b "/dev/$dev" ]; then
 			echo "/dev/$dev"
 			return 0

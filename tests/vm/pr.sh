@@ -44,17 +44,7 @@ logout() {	# IFACE
 	iscsiadm -m node -T "$T" -p "$P" -I "$1" --logout
 }
 disk_of() {	# INITIATOR: the /dev/sdX of that initiator's session
-	local i dev
-	for i in $(seq 1 100); do
-		dev=$(iscsiadm -m session -P 3 2>/dev/null |
-			awk -v n="$1" '/Iface Initiatorname: /{ok = ($3 == n)} ok && /Attached scsi disk/ {print $4; exit}')
-		if [ -n "$dev" ] && [ -b "/dev/$dev" ]; then
-			echo "/dev/$dev"
-			return 0
-		fi
-		sleep 0.2
-	done
-	return 1
+	wait_for_disk_where "Iface Initiatorname: " "$1"
 }
 # A write or read of one block straight to the LUN, no page cache.
 wr() { dd if=/dev/zero of="$1" bs=512 count=1 oflag=direct status=none; }
