@@ -103,7 +103,7 @@ vm_suite() {	# KVER: run the VM tests for KVER, noting "NAME STATUS SECS"
 	# Generous limits under TCG; a hang still ends.
 	case $k in *-kissdebug) quick=1 limit=1800 ;; esac
 	: > "$status"
-	for t in smoke configfs iscsi pr tmf pdu libiscsi libiscsi-r2t; do
+	for t in smoke configfs saverestore iscsi pr tmf pdu libiscsi libiscsi-r2t; do
 		name=vm-$t-$k
 		want "$name" || continue
 		# The debug kernel (KASAN) is slow: a bounded subset there.
