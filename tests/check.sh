@@ -110,8 +110,11 @@ vm_suite() {	# KVER: run the VM tests for KVER, noting "NAME STATUS SECS"
 		case $t in libiscsi*) [ "$quick" = 1 ] && continue ;; esac
 		# The suite over the R2T paths and header digests: on 6.1 only.
 		[ "$t" = libiscsi-r2t ] && [ "$k" != "$k61" ] && continue
-		# Userspace logic mostly: not worth the debug kernel's time.
-		[ "$quick" = 1 ] && [ "$t" = saverestore ] && continue
+		# Not on the debug kernel within CI's 90 minutes: save/restore
+		# is mostly kissctl; the PDU battery's quick subset takes ~10
+		# minutes there (run it by hand: KISS_QUICK=1 tests/vm/run.sh
+		# -k KVER tests/vm/pdu.sh KO; last run 186/190, 0 reports).
+		case $t in saverestore|pdu) [ "$quick" = 1 ] && continue ;; esac
 		start=$SECONDS
 		case $t in
 		libiscsi)
