@@ -183,17 +183,17 @@ static int kiss_conn_sendmsg(struct kiss_conn *conn, struct kvec *iov,
 	return 0;
 }
 
-/*
- * Put one PDU on the wire: the BHS (its StatSN, ExpCmdSN and MaxCmdSN
- * stamped now), the header digest, then either @data or @len bytes of
- * @cmd's pages from @offset, padding and the data digest.
- */
 /* How traces name a connection: its session's TSIH, 0 during login. */
 static u16 kiss_conn_tsih(const struct kiss_conn *conn)
 {
 	return conn->sess ? conn->sess->tsih : 0;
 }
 
+/*
+ * Put one PDU on the wire: the BHS (its StatSN, ExpCmdSN and MaxCmdSN
+ * stamped now), the header digest, then either @data or @len bytes of
+ * @cmd's pages from @offset, padding and the data digest.
+ */
 static int kiss_conn_send_pdu(struct kiss_conn *conn, void *bhs,
 			      const void *data, struct kiss_cmd *cmd,
 			      u32 offset, u32 len)

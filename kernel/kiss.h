@@ -458,6 +458,8 @@ void kiss_lun_account(struct kiss_lun *lun, const struct kiss_cmd *cmd,
 int kiss_scsi_prepare(struct kiss_cmd *cmd);
 void kiss_scsi_exec(struct kiss_cmd *cmd);
 void kiss_scsi_release(struct kiss_cmd *cmd);
+enum kiss_sense_code;
+int kiss_scsi_fail_code(struct kiss_cmd *cmd, enum kiss_sense_code code);
 
 /* bdev.c: block I/O on the command's pages; completes via kiss_cmd_done */
 void kiss_bdev_rw(struct kiss_cmd *cmd, u64 lba, u32 nr_blocks, bool write,
@@ -474,7 +476,6 @@ void kiss_bdev_compare_and_write(struct kiss_cmd *cmd, u64 lba,
 
 /* pr.c: reservations and unit attentions */
 struct kiss_cdb;
-enum kiss_sense_code;
 void kiss_ua_set(struct kiss_session *sess, u32 lun_id, enum kiss_ua ua);
 void kiss_ua_set_target(struct kiss_target *target, u32 lun_id,
 			enum kiss_ua ua, const struct kiss_session *except);

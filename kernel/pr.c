@@ -424,16 +424,6 @@ struct kiss_prout {
 	u8	type;
 };
 
-static void kiss_pr_fail(struct kiss_cmd *cmd, enum kiss_sense_code code)
-{
-	struct kiss_sense_info s;
-
-	kiss_sense_set(&s, code);
-	cmd->status = KISS_SAM_STAT_CHECK_CONDITION;
-	cmd->sense_len = kiss_sense_build(cmd->sense, sizeof(cmd->sense), &s,
-					  false);
-}
-
 static void kiss_pr_conflict(struct kiss_cmd *cmd)
 {
 	cmd->status = KISS_SAM_STAT_RESERVATION_CONFLICT;
@@ -454,11 +444,53 @@ static bool kiss_pr_type_valid(u8 type)
 	}
 }
 
+/* A unit attention for the nexus of @reg. */
+static void kiss_pr_tell(struct kiss_lun *lun, const struct kiss_pr_reg *reg,
+			 enum kiss_ua ua)
+{
+	kiss_ua_set_nexus(lun->target, lun->id, reg->initiator, reg->isid, ua);
+}
+
+/* RESERVATIONS RELEASED for every registrant but @except (SPC-4 5.9.11). */
+static void kiss_pr_tell_released(struct kiss_lun *lun,
+				  const struct kiss_pr_reg *except)
+{
+	struct kiss_pr_reg *other;
+
+	list_for_each_entry(other, &lun->res.regs, entry)
+		if (other != except)
+			kiss_pr_tell(lun, other, KISS_UA_RES_RELEASED);
+}
+
+/*
+ * Remove the registrations of other nexuses, every one (@all) or those
+ * with @key, each told REGISTRATIONS PREEMPTED; how many went.
+ */
+static int kiss_pr_remove(struct kiss_lun *lun, bool all, u64 key,
+			  struct kiss_pr_reg *keep)
+{
+	struct kiss_lun_res *res = &lun->res;
+	struct kiss_pr_reg *other, *tmp;
+	int n = 0;
+
+	list_for_each_entry_safe(other, tmp, &res->regs, entry) {
+		if (other == keep || (!all && other->key != key))
+			continue;
+		kiss_pr_tell(lun, other, KISS_UA_REG_PREEMPTED);
+		if (res->holder == other)
+			res->holder = NULL;
+		list_del(&other->entry);
+		res->nr_regs--;
+		kfree(other);
+		n++;
+	}
+	return n;
+}
+
 /* Drop @reg; the reservation goes with its holder (SPC-4 5.9.11). */
 static void kiss_pr_unregister(struct kiss_lun *lun, struct kiss_pr_reg *reg)
 {
 	struct kiss_lun_res *res = &lun->res;
-	struct kiss_pr_reg *other;
 	bool release = false;
 
 	if (res->type) {
@@ -472,10 +504,7 @@ static void kiss_pr_unregister(struct kiss_lun *lun, struct kiss_pr_reg *reg)
 	if (release) {
 		/* SPC-4 5.9.11.2: registrants-only types tell the others */
 		if (kiss_pr_type_reg_only(res->type))
-			list_for_each_entry(other, &res->regs, entry)
-				kiss_ua_set_nexus(lun->target, lun->id,
-						  other->initiator, other->isid,
-						  KISS_UA_RES_RELEASED);
+			kiss_pr_tell_released(lun, NULL);
 		res->type = 0;
 	}
 	if (res->holder == reg)
@@ -499,7 +528,7 @@ static void kiss_prout_register(struct kiss_cmd *cmd,
 		if (!p->sa_key)
 			return;		/* nothing to do (SPC-4 5.9.7) */
 		if (res->nr_regs >= KISS_PR_MAX_REGS) {
-			kiss_pr_fail(cmd, KISS_SENSE_INSUFFICIENT_REG_RESOURCES);
+			kiss_scsi_fail_code(cmd, KISS_SENSE_INSUFFICIENT_REG_RESOURCES);
 			return;
 		}
 		reg = *spare;
@@ -547,21 +576,16 @@ static void kiss_prout_release(struct kiss_cmd *cmd,
 {
 	struct kiss_lun *lun = cmd->lun;
 	struct kiss_lun_res *res = &lun->res;
-	struct kiss_pr_reg *other;
 
 	if (!kiss_pr_is_holder(res, reg))
 		return;		/* GOOD, nothing released (5.9.11.2) */
 	if (res->type != p->type) {
-		kiss_pr_fail(cmd, KISS_SENSE_INVALID_RELEASE_OF_PR);
+		kiss_scsi_fail_code(cmd, KISS_SENSE_INVALID_RELEASE_OF_PR);
 		return;
 	}
 	if (res->type != KISS_PR_WRITE_EXCLUSIVE &&
 	    res->type != KISS_PR_EXCLUSIVE_ACCESS)
-		list_for_each_entry(other, &res->regs, entry)
-			if (other != reg)
-				kiss_ua_set_nexus(lun->target, lun->id,
-						  other->initiator, other->isid,
-						  KISS_UA_RES_RELEASED);
+		kiss_pr_tell_released(lun, reg);
 	res->type = 0;
 	res->holder = NULL;
 }
@@ -574,9 +598,7 @@ static void kiss_prout_clear(struct kiss_cmd *cmd, struct kiss_pr_reg *reg)
 
 	list_for_each_entry_safe(other, tmp, &res->regs, entry) {
 		if (other != reg)
-			kiss_ua_set_nexus(lun->target, lun->id,
-					  other->initiator, other->isid,
-					  KISS_UA_RES_PREEMPTED);
+			kiss_pr_tell(lun, other, KISS_UA_RES_PREEMPTED);
 		list_del(&other->entry);
 		kfree(other);
 	}
@@ -586,50 +608,17 @@ static void kiss_prout_clear(struct kiss_cmd *cmd, struct kiss_pr_reg *reg)
 	res->generation++;
 }
 
-/* Remove every registration with @key but @keep; how many went. */
-static int kiss_pr_remove_key(struct kiss_lun *lun, u64 key,
-			      struct kiss_pr_reg *keep)
-{
-	struct kiss_lun_res *res = &lun->res;
-	struct kiss_pr_reg *other, *tmp;
-	int n = 0;
-
-	list_for_each_entry_safe(other, tmp, &res->regs, entry) {
-		if (other->key != key || other == keep)
-			continue;
-		kiss_ua_set_nexus(lun->target, lun->id, other->initiator,
-				  other->isid, KISS_UA_REG_PREEMPTED);
-		if (res->holder == other)
-			res->holder = NULL;
-		list_del(&other->entry);
-		res->nr_regs--;
-		kfree(other);
-		n++;
-	}
-	return n;
-}
-
 static void kiss_prout_preempt(struct kiss_cmd *cmd,
 			       const struct kiss_prout *p,
 			       struct kiss_pr_reg *reg)
 {
 	struct kiss_lun *lun = cmd->lun;
 	struct kiss_lun_res *res = &lun->res;
-	struct kiss_pr_reg *other, *tmp;
 	u8 old_type = res->type;
 
 	/* SPC-4 5.9.11.4: an all-registrants reservation and key 0 */
 	if (res->type && kiss_pr_type_all_reg(res->type) && !p->sa_key) {
-		list_for_each_entry_safe(other, tmp, &res->regs, entry) {
-			if (other == reg)
-				continue;
-			kiss_ua_set_nexus(lun->target, lun->id,
-					  other->initiator, other->isid,
-					  KISS_UA_REG_PREEMPTED);
-			list_del(&other->entry);
-			res->nr_regs--;
-			kfree(other);
-		}
+		kiss_pr_remove(lun, true, 0, reg);
 		res->type = p->type;
 		res->holder = reg;
 		res->generation++;
@@ -639,10 +628,10 @@ static void kiss_prout_preempt(struct kiss_cmd *cmd,
 	    !res->holder || res->holder->key != p->sa_key) {
 		/* only registrations go (5.9.11.4.3) */
 		if (!p->sa_key) {
-			kiss_pr_fail(cmd, KISS_SENSE_INVALID_FIELD_IN_PARAM);
+			kiss_scsi_fail_code(cmd, KISS_SENSE_INVALID_FIELD_IN_PARAM);
 			return;
 		}
-		if (!kiss_pr_remove_key(lun, p->sa_key, NULL)) {
+		if (!kiss_pr_remove(lun, false, p->sa_key, NULL)) {
 			kiss_pr_conflict(cmd);
 			return;
 		}
@@ -650,15 +639,11 @@ static void kiss_prout_preempt(struct kiss_cmd *cmd,
 		return;
 	}
 	/* The holder is preempted: the reservation moves to us. */
-	kiss_pr_remove_key(lun, p->sa_key, reg);
+	kiss_pr_remove(lun, false, p->sa_key, reg);
 	res->type = p->type;
 	res->holder = reg;
 	if (old_type != p->type)
-		list_for_each_entry(other, &res->regs, entry)
-			if (other != reg)
-				kiss_ua_set_nexus(lun->target, lun->id,
-						  other->initiator, other->isid,
-						  KISS_UA_RES_RELEASED);
+		kiss_pr_tell_released(lun, reg);
 	res->generation++;
 }
 
@@ -679,12 +664,12 @@ void kiss_pr_out(struct kiss_cmd *cmd, const struct kiss_cdb *c)
 	struct kiss_prout p;
 
 	if (c->param_len != KISS_PROUT_PARAM_LEN) {
-		kiss_pr_fail(cmd, KISS_SENSE_PARAM_LIST_LENGTH);
+		kiss_scsi_fail_code(cmd, KISS_SENSE_PARAM_LIST_LENGTH);
 		return;
 	}
 	if (kiss_cmd_copy_from_buf(cmd, 0, param, sizeof(param)) !=
 	    sizeof(param)) {
-		kiss_pr_fail(cmd, KISS_SENSE_PARAM_LIST_LENGTH);
+		kiss_scsi_fail_code(cmd, KISS_SENSE_PARAM_LIST_LENGTH);
 		return;
 	}
 	p.key = get_unaligned_be64(param);
@@ -695,11 +680,11 @@ void kiss_pr_out(struct kiss_cmd *cmd, const struct kiss_cdb *c)
 
 	if (c->sa == KISS_PROUT_REGISTER_AND_MOVE ||
 	    c->sa > KISS_PROUT_REGISTER_AND_MOVE) {
-		kiss_pr_fail(cmd, KISS_SENSE_INVALID_FIELD_IN_CDB);
+		kiss_scsi_fail_code(cmd, KISS_SENSE_INVALID_FIELD_IN_CDB);
 		return;
 	}
 	if (p.flags & (KISS_PROUT_SPEC_I_PT | KISS_PROUT_APTPL)) {
-		kiss_pr_fail(cmd, KISS_SENSE_INVALID_FIELD_IN_PARAM);
+		kiss_scsi_fail_code(cmd, KISS_SENSE_INVALID_FIELD_IN_PARAM);
 		return;
 	}
 	switch (c->sa) {
@@ -708,7 +693,7 @@ void kiss_pr_out(struct kiss_cmd *cmd, const struct kiss_cdb *c)
 	case KISS_PROUT_PREEMPT:
 	case KISS_PROUT_PREEMPT_AND_ABORT:
 		if (p.scope != KISS_PR_SCOPE_LU || !kiss_pr_type_valid(p.type)) {
-			kiss_pr_fail(cmd, KISS_SENSE_INVALID_FIELD_IN_CDB);
+			kiss_scsi_fail_code(cmd, KISS_SENSE_INVALID_FIELD_IN_CDB);
 			return;
 		}
 		break;
@@ -719,7 +704,7 @@ void kiss_pr_out(struct kiss_cmd *cmd, const struct kiss_cdb *c)
 	/* A registration may be needed; allocate before taking the lock. */
 	spare = kzalloc(sizeof(*spare), GFP_KERNEL);
 	if (!spare) {
-		kiss_pr_fail(cmd, KISS_SENSE_INSUFFICIENT_REG_RESOURCES);
+		kiss_scsi_fail_code(cmd, KISS_SENSE_INSUFFICIENT_REG_RESOURCES);
 		return;
 	}
 
@@ -869,7 +854,7 @@ void kiss_pr_in(struct kiss_cmd *cmd, const struct kiss_cdb *c)
 	size = max_t(u32, size, 24);
 	buf = kzalloc(size, GFP_KERNEL);
 	if (!buf) {
-		kiss_pr_fail(cmd, KISS_SENSE_INTERNAL_TARGET_FAILURE);
+		kiss_scsi_fail_code(cmd, KISS_SENSE_INTERNAL_TARGET_FAILURE);
 		return;
 	}
 	spin_lock(&res->lock);

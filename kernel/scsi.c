@@ -92,8 +92,8 @@ static int kiss_scsi_fail(struct kiss_cmd *cmd,
 	return -EINVAL;
 }
 
-static int kiss_scsi_fail_code(struct kiss_cmd *cmd,
-			       enum kiss_sense_code code)
+/* End @cmd with CHECK CONDITION for @code; returns -EINVAL. */
+int kiss_scsi_fail_code(struct kiss_cmd *cmd, enum kiss_sense_code code)
 {
 	struct kiss_sense_info s;
 
