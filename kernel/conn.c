@@ -719,8 +719,15 @@ static int kiss_conn_tx_thread(void *data)
 						 !list_empty_careful(&conn->tx_queue) ||
 						 conn->tmf_ready ||
 						 kthread_should_stop(), HZ);
+		/*
+		 * Taking a command off the queue decides under tx_lock
+		 * whether it is answered: a TMF that comes later finds it
+		 * done and does not count it as aborted.
+		 */
 		spin_lock_irq(&conn->tx_lock);
 		list_splice_init(&conn->tx_queue, &done);
+		list_for_each_entry(cmd, &done, tx_entry)
+			cmd->state = KISS_CMD_SENDING;
 		spin_unlock_irq(&conn->tx_lock);
 
 		list_for_each_entry_safe(cmd, tmp, &done, tx_entry) {
@@ -1179,6 +1186,7 @@ static int kiss_conn_tmf(struct kiss_conn *conn,
 	u32 rtt = be32_to_cpu(h->rtt);
 	unsigned long idx;
 	u8 response = KISS_TMF_RSP_COMPLETE;
+	unsigned int found;
 	bool all;
 
 	if (!kiss_conn_take_cmd_sn(conn, be32_to_cpu(h->cmd_sn),
@@ -1194,8 +1202,6 @@ static int kiss_conn_tmf(struct kiss_conn *conn,
 	switch (function) {
 	case KISS_TMF_ABORT_TASK:
 		all = false;
-		if (!kiss_conn_find_itt(conn, rtt))
-			response = KISS_TMF_RSP_NO_TASK;
 		break;
 	case KISS_TMF_ABORT_TASK_SET:
 	case KISS_TMF_CLEAR_TASK_SET:
@@ -1213,14 +1219,13 @@ static int kiss_conn_tmf(struct kiss_conn *conn,
 		break;
 	}
 
-	trace_kiss_tmf(conn->sess->tsih, info->itt, function, rtt, response);
 	atomic64_inc(&conn->sess->tmfs);
 	conn->tmf_itt = info->itt;
-	conn->tmf_response = response;
 	conn->tmf_cold = function == KISS_TMF_TARGET_COLD_RESET;
 	conn->tmf_start = jiffies;
 	atomic_set(&conn->tmf_waiting, 0);
 	if (response == KISS_TMF_RSP_COMPLETE) {
+		found = 0;
 		for_each_set_bit(idx, conn->slot_map, conn->nr_cmds) {
 			struct kiss_cmd *cmd = &conn->cmds[idx];
 
@@ -1235,22 +1240,31 @@ static int kiss_conn_tmf(struct kiss_conn *conn,
 					conn->last_cmd = NULL;
 				cmd->aborted = true;
 				kiss_cmd_free(cmd);
+				found++;
 				continue;
 			}
 			/*
 			 * Running commands cannot be recalled from the
 			 * device; the tx thread answers the TMF once they
-			 * have finished, and sends nothing for them.
+			 * have finished, and sends nothing for them.  One
+			 * whose answer is already going out has ended.
 			 */
 			spin_lock_irq(&conn->tx_lock);
-			if (cmd->state != KISS_CMD_FREE) {
+			if (cmd->state == KISS_CMD_EXEC ||
+			    cmd->state == KISS_CMD_RESPOND) {
 				cmd->aborted = true;
 				cmd->tmf_wait = true;
 				atomic_inc(&conn->tmf_waiting);
+				found++;
 			}
 			spin_unlock_irq(&conn->tx_lock);
 		}
+		/* RFC 7143 11.6.1: the task was answered or never came. */
+		if (function == KISS_TMF_ABORT_TASK && !found)
+			response = KISS_TMF_RSP_NO_TASK;
 	}
+	trace_kiss_tmf(conn->sess->tsih, info->itt, function, rtt, response);
+	conn->tmf_response = response;
 	/* Let the tx thread send it after anything already queued. */
 	smp_store_release(&conn->tmf_ready, true);
 	wake_up(&conn->tx_wait);

@@ -243,6 +243,7 @@ enum kiss_cmd_state {
 	KISS_CMD_RECV_DATA,	/* waiting for Data-Out */
 	KISS_CMD_EXEC,		/* in scsi.c / bios in flight */
 	KISS_CMD_RESPOND,	/* on the tx queue */
+	KISS_CMD_SENDING,	/* answer going out: past any TMF's reach */
 };
 
 /**

@@ -7,7 +7,7 @@ is answered as RFC 7143 says (see verdict.py and README.md), and after
 every case that a fresh login + TEST UNIT READY + READ still works.
 
     battery.py [--addr 127.0.0.1:3260] [--target IQN] [--initiator IQN]
-               [--quick] [--filter GLOB]... [--list] [--verbose]
+               [--quick] [--filter GLOB]... [--list] [--no-health]
 
 Prints one line per case and "N cases, N passed, N failed"; exits 1 on
 any failure.  Cases named in expected-failures.txt (known kernel bugs)
@@ -927,6 +927,43 @@ def gen_tmf_logout():
         c.send_pdu(h)
     case('tmf/abort-write-waiting-for-data', 'ffp', abort_waiting,
          [TMF({0})])
+
+    def abort_race(c):
+        """ABORT TASK sent right behind a complete write, many times:
+        the target may finish the write (GOOD, then "task does not
+        exist") or abort it ("function complete" and no response for it,
+        RFC 7143 4.2.3.4), never both.  A ping after each round proves
+        that no late response follows the TMF answer."""
+        counts = {'good': 0, 'aborted': 0}
+        data = bytes(8 * BLOCK)
+        for i in range(200):
+            itt = c.next_itt()
+            w = c.scsi_bhs(cdb_write10(SCRATCH_LBA, 8), F | CMD_W,
+                           len(data), itt=itt, dsl=len(data))
+            t = c.next_itt()
+            c.send(c.pdu_bytes(w, data) +
+                   c.pdu_bytes(c.tmf_bhs(1, rtt=itt, itt=t)))
+            got = c.wait_for(t)
+            if got[-1].op != TMF_RSP:
+                return False, 'round %d: %s' % (i, got[-1].describe())
+            tmf = got[-1].bhs[2]
+            n = c.next_itt()
+            c.send_pdu(c.nop_bhs(itt=n))
+            late = c.wait_for(n)
+            if late[-1].op != NOP_IN:
+                return False, 'round %d: ping: %s' % (i, late[-1].describe())
+            got += late[:-1]
+            rsp = [p for p in got if p.op == SCSI_RSP and p.itt == itt]
+            if tmf == 1 and len(rsp) == 1 and rsp[0].bhs[3] == 0:
+                counts['good'] += 1
+            elif tmf == 0 and not rsp:
+                counts['aborted'] += 1
+            else:
+                return False, 'round %d: TMF response %d after %s' % (
+                    i, tmf, [p.describe() for p in got[:-1]])
+        return True, '200 rounds: %(good)d written, %(aborted)d aborted' % \
+            counts
+    case('tmf/abort-racing-write', 'ffp', custom=abort_race)
 
     def logout(name, reason, expects, cid=0, pending=False, quick=True):
         def send(c, ctx):
