@@ -914,6 +914,122 @@ static const struct config_item_type kiss_params_type = {
 };
 
 /* ------------------------------------------------------------------ */
+/* targets/<iqn>/alua/                                                 */
+
+static struct kiss_target *kiss_alua_target(struct config_item *item)
+{
+	return container_of(to_config_group(item), struct kiss_target,
+			    alua_group);
+}
+
+/* Port identity: what initiators match paths by, fixed while enabled. */
+static ssize_t kiss_alua_id_store(struct config_item *item, const char *page,
+				  size_t count, const char *attr, u16 *field)
+{
+	struct kiss_target *target = kiss_alua_target(item);
+	ssize_t ret = count;
+	u32 v;
+
+	if (kiss_cfs_u32(item, attr, page, 1, 65535, &v))
+		return -EINVAL;
+	mutex_lock(&kiss_cfg_mutex);
+	if (target->enabled) {
+		kiss_cfs_warn(item, attr, "cannot change while the target is enabled");
+		ret = -EBUSY;
+	} else {
+		WRITE_ONCE(*field, v);
+	}
+	mutex_unlock(&kiss_cfg_mutex);
+	return ret;
+}
+
+static ssize_t kiss_alua_group_id_show(struct config_item *item, char *page)
+{
+	return sprintf(page, "%u\n",
+		       READ_ONCE(kiss_alua_target(item)->alua.group_id));
+}
+
+static ssize_t kiss_alua_group_id_store(struct config_item *item,
+					const char *page, size_t count)
+{
+	return kiss_alua_id_store(item, page, count, "group_id",
+				  &kiss_alua_target(item)->alua.group_id);
+}
+
+static ssize_t kiss_alua_rel_port_id_show(struct config_item *item,
+					  char *page)
+{
+	return sprintf(page, "%u\n",
+		       READ_ONCE(kiss_alua_target(item)->alua.rel_port_id));
+}
+
+static ssize_t kiss_alua_rel_port_id_store(struct config_item *item,
+					   const char *page, size_t count)
+{
+	return kiss_alua_id_store(item, page, count, "rel_port_id",
+				  &kiss_alua_target(item)->alua.rel_port_id);
+}
+
+static ssize_t kiss_alua_state_show(struct config_item *item, char *page)
+{
+	u8 state = READ_ONCE(kiss_alua_target(item)->alua.state);
+
+	return sprintf(page, "%s\n", kiss_alua_state_name(state));
+}
+
+/* Any time: the cluster manager moves the state with the device. */
+static ssize_t kiss_alua_state_store(struct config_item *item,
+				     const char *page, size_t count)
+{
+	u8 state;
+
+	if (kiss_alua_state_parse(page, &state)) {
+		kiss_cfs_warn(item, "state",
+			      "must be active/optimized, active/non-optimized, standby, unavailable or transitioning");
+		return -EINVAL;
+	}
+	mutex_lock(&kiss_cfg_mutex);
+	kiss_alua_set_state(kiss_alua_target(item), state);
+	mutex_unlock(&kiss_cfg_mutex);
+	return count;
+}
+
+static ssize_t kiss_alua_preferred_show(struct config_item *item, char *page)
+{
+	return sprintf(page, "%d\n",
+		       READ_ONCE(kiss_alua_target(item)->alua.preferred));
+}
+
+static ssize_t kiss_alua_preferred_store(struct config_item *item,
+					 const char *page, size_t count)
+{
+	bool pref;
+
+	if (kiss_cfs_bool01(item, "preferred", page, &pref))
+		return -EINVAL;
+	WRITE_ONCE(kiss_alua_target(item)->alua.preferred, pref);
+	return count;
+}
+
+CONFIGFS_ATTR(kiss_alua_, group_id);
+CONFIGFS_ATTR(kiss_alua_, rel_port_id);
+CONFIGFS_ATTR(kiss_alua_, state);
+CONFIGFS_ATTR(kiss_alua_, preferred);
+
+static struct configfs_attribute *kiss_alua_attrs[] = {
+	&kiss_alua_attr_group_id,
+	&kiss_alua_attr_rel_port_id,
+	&kiss_alua_attr_state,
+	&kiss_alua_attr_preferred,
+	NULL,
+};
+
+static const struct config_item_type kiss_alua_type = {
+	.ct_attrs	= kiss_alua_attrs,
+	.ct_owner	= THIS_MODULE,
+};
+
+/* ------------------------------------------------------------------ */
 /* targets/<iqn>/luns/<id>/                                            */
 
 static struct kiss_lun *kiss_to_lun(struct config_item *item)
@@ -1663,6 +1779,9 @@ static struct config_group *kiss_target_make(struct config_group *group,
 	kref_init(&target->ref);
 	strscpy(target->name, name, sizeof(target->name));
 	target->tpgt = 1;
+	target->alua.group_id = 1;
+	target->alua.rel_port_id = 1;
+	target->alua.state = KISS_ALUA_ACTIVE_OPTIMIZED;
 	kiss_target_params_default(&target->params);
 	INIT_LIST_HEAD(&target->acls);
 	INIT_LIST_HEAD(&target->portal_links);
@@ -1685,6 +1804,9 @@ static struct config_group *kiss_target_make(struct config_group *group,
 	config_group_init_type_name(&target->portals_group, "portals",
 				    &kiss_target_portals_type);
 	configfs_add_default_group(&target->portals_group, &target->group);
+	config_group_init_type_name(&target->alua_group, "alua",
+				    &kiss_alua_type);
+	configfs_add_default_group(&target->alua_group, &target->group);
 
 	mutex_lock(&kiss_cfg_mutex);
 	list_add_tail(&target->entry, &kiss_targets);

@@ -84,12 +84,30 @@
 #define KISS_MAX_CDB_LEN	260
 /* Fixed-format sense data is 18 bytes; room for descriptor format. */
 #define KISS_SENSE_LEN		96
-/* The only relative target port: one port per target. */
-#define KISS_REL_TGT_PORT	1
 /* Persistent reservation registrations per LUN. */
 #define KISS_PR_MAX_REGS	128
 
 extern struct mutex kiss_cfg_mutex;
+
+/* Asymmetric access states (SPC-4 6.36.2): the codes on the wire. */
+enum kiss_alua_state {
+	KISS_ALUA_ACTIVE_OPTIMIZED	= 0x0,
+	KISS_ALUA_ACTIVE_NONOPTIMIZED	= 0x1,
+	KISS_ALUA_STANDBY		= 0x2,
+	KISS_ALUA_UNAVAILABLE		= 0x3,
+	KISS_ALUA_TRANSITIONING		= 0xf,
+};
+
+/*
+ * The target's port and its target port group (alua.c): identifiers
+ * fixed while the target is enabled, the state changed at any time.
+ */
+struct kiss_alua {
+	u16	group_id;
+	u16	rel_port_id;
+	u8	state;		/* enum kiss_alua_state */
+	bool	preferred;
+};
 
 /* CHAP credentials; empty userid means "no CHAP". Secrets never leave. */
 struct kiss_auth {
@@ -209,6 +227,8 @@ struct kiss_target {
 	bool			enabled;
 	bool			allow_any_initiator;
 	u16			tpgt;
+	struct kiss_alua	alua;
+	struct config_group	alua_group;
 	struct kiss_auth	auth;
 	struct kiss_target_params params;
 	struct kiss_lun __rcu	*luns[KISS_MAX_LUNS];
@@ -323,6 +343,7 @@ enum kiss_ua {
 	KISS_UA_REG_PREEMPTED,
 	KISS_UA_MODE_CHANGED,
 	KISS_UA_CAPACITY_CHANGED,
+	KISS_UA_ALUA_CHANGED,
 	KISS_UA_LUNS_CHANGED,
 	KISS_UA_COUNT
 };
@@ -491,6 +512,15 @@ void kiss_res_reset(struct kiss_lun *lun);
 void kiss_res_reserve(struct kiss_cmd *cmd, bool reserve);
 void kiss_pr_out(struct kiss_cmd *cmd, const struct kiss_cdb *c);
 void kiss_pr_in(struct kiss_cmd *cmd, const struct kiss_cdb *c);
+
+/* alua.c: target port group and access state */
+const char *kiss_alua_state_name(u8 state);
+int kiss_alua_state_parse(const char *s, u8 *state);
+void kiss_alua_set_state(struct kiss_target *target, u8 state);
+int kiss_alua_check(struct kiss_cmd *cmd, const struct kiss_cdb *c);
+/* one group descriptor with one port, after an extended header */
+#define KISS_ALUA_REPORT_MAX	(8 + 8 + 4)
+int kiss_alua_report(const struct kiss_target *target, bool extended, u8 *buf);
 
 /* conn.c */
 int kiss_conn_start(struct kiss_portal *portal, struct socket *sock);

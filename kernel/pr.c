@@ -64,6 +64,7 @@ static const enum kiss_sense_code kiss_ua_sense[KISS_UA_COUNT] = {
 	[KISS_UA_REG_PREEMPTED]		= KISS_SENSE_REGISTRATIONS_PREEMPTED,
 	[KISS_UA_MODE_CHANGED]		= KISS_SENSE_MODE_PARAMS_CHANGED,
 	[KISS_UA_CAPACITY_CHANGED]	= KISS_SENSE_CAPACITY_CHANGED,
+	[KISS_UA_ALUA_CHANGED]		= KISS_SENSE_ALUA_STATE_CHANGED,
 	[KISS_UA_LUNS_CHANGED]		= KISS_SENSE_REPORTED_LUNS_CHANGED,
 };
 
@@ -806,8 +807,8 @@ static u32 kiss_prin_report_capabilities(u8 *buf)
 	return 8;
 }
 
-static u32 kiss_prin_read_full_status(struct kiss_lun_res *res, u8 *buf,
-				      u32 size)
+static u32 kiss_prin_read_full_status(struct kiss_lun_res *res, u16 rtpi,
+				      u8 *buf, u32 size)
 {
 	struct kiss_pr_reg *reg;
 	u32 len = 8, dlen;
@@ -824,7 +825,7 @@ static u32 kiss_prin_read_full_status(struct kiss_lun_res *res, u8 *buf,
 				d[12] |= BIT(0);
 				d[13] = (KISS_PR_SCOPE_LU << 4) | res->type;
 			}
-			put_unaligned_be16(KISS_REL_TGT_PORT, d + 18);
+			put_unaligned_be16(rtpi, d + 18);
 			put_unaligned_be32(dlen - KISS_PR_FULL_DESC_LEN,
 					   d + 20);
 			kiss_pr_tpid(reg, d + KISS_PR_FULL_DESC_LEN);
@@ -843,6 +844,7 @@ static u32 kiss_prin_read_full_status(struct kiss_lun_res *res, u8 *buf,
 void kiss_pr_in(struct kiss_cmd *cmd, const struct kiss_cdb *c)
 {
 	struct kiss_lun_res *res = &cmd->lun->res;
+	u16 rtpi = READ_ONCE(cmd->sess->target->alua.rel_port_id);
 	/* as much as the initiator takes, at most what can be listed */
 	u32 size = min_t(u32, cmd->data_len,
 			 8 + KISS_PR_MAX_REGS * (KISS_PR_FULL_DESC_LEN + 4 +
@@ -871,7 +873,7 @@ void kiss_pr_in(struct kiss_cmd *cmd, const struct kiss_cdb *c)
 		len = kiss_prin_report_capabilities(buf);
 		break;
 	default:	/* READ FULL STATUS: the decoder took no other */
-		len = kiss_prin_read_full_status(res, buf, size);
+		len = kiss_prin_read_full_status(res, rtpi, buf, size);
 		break;
 	}
 	spin_unlock(&res->lock);

@@ -161,6 +161,7 @@ static bool kiss_scsi_readonly(const struct kiss_cmd *cmd)
  */
 static unsigned int kiss_scsi_hidden(const struct kiss_lun *lun)
 {
+	/* SET TARGET PORT GROUPS: the states are the cluster's to set */
 	unsigned int hide = KISS_OPF_ALUA;
 
 	if (!lun->discard)
@@ -302,6 +303,9 @@ int kiss_scsi_prepare(struct kiss_cmd *cmd)
 	}
 	if (c.flags & kiss_scsi_hidden(lun))
 		return kiss_scsi_fail_code(cmd, KISS_SENSE_INVALID_OPCODE);
+	ret = kiss_alua_check(cmd, &c);
+	if (ret)
+		return ret;
 	if (kiss_res_check(cmd, &c)) {
 		cmd->status = KISS_SAM_STAT_RESERVATION_CONFLICT;
 		return -EBUSY;
@@ -369,6 +373,7 @@ static int kiss_inq_standard(struct kiss_cmd *cmd, u8 *buf)
 	buf[2] = 0x06;			/* SPC-4 */
 	buf[3] = 0x10 | 0x02;		/* HISUP, response data format 2 */
 	buf[4] = KISS_INQ_STD_LEN - 5;
+	buf[5] = 0x10;			/* TPGS 01b: implicit ALUA */
 	buf[7] = 0x02;			/* CMDQUE */
 	kiss_put_ascii(buf + 8, KISS_INQ_VENDOR, 8);
 	kiss_put_ascii(buf + 16, KISS_INQ_PRODUCT, 16);
@@ -423,6 +428,7 @@ static int kiss_vpd_desig(u8 *p, u8 proto_cs, u8 piv_assoc_type,
 #define KISS_DESIG_T10		0x1
 #define KISS_DESIG_NAA		0x3
 #define KISS_DESIG_REL_PORT	0x4
+#define KISS_DESIG_TPG		0x5
 #define KISS_DESIG_NAME		0x8
 
 /*
@@ -453,7 +459,7 @@ static int kiss_vpd_devid(struct kiss_cmd *cmd, u8 *buf)
 	struct kiss_target *target = cmd->sess->target;
 	u16 tpgt = target->tpgt ? target->tpgt : 1;
 	u8 *p = buf + 4;
-	u8 rtpi[4] = { 0 };
+	u8 rtpi[4] = { 0 }, tpg[4] = { 0 };
 	u8 t10[8 + sizeof(lun->serial)];
 	size_t n;
 
@@ -469,10 +475,15 @@ static int kiss_vpd_devid(struct kiss_cmd *cmd, u8 *buf)
 		p += kiss_vpd_desig(p, KISS_CS_ASCII,
 				    KISS_ASSOC_LU | KISS_DESIG_T10, t10, 8 + n);
 	}
-	put_unaligned_be16(KISS_REL_TGT_PORT, rtpi + 2);
+	put_unaligned_be16(READ_ONCE(target->alua.rel_port_id), rtpi + 2);
 	p += kiss_vpd_desig(p, KISS_PROTO_ISCSI | KISS_CS_BINARY,
 			    KISS_PIV | KISS_ASSOC_PORT | KISS_DESIG_REL_PORT,
 			    rtpi, sizeof(rtpi));
+	/* the group REPORT TARGET PORT GROUPS describes (SPC-4 7.8.6.7) */
+	put_unaligned_be16(READ_ONCE(target->alua.group_id), tpg + 2);
+	p += kiss_vpd_desig(p, KISS_PROTO_ISCSI | KISS_CS_BINARY,
+			    KISS_PIV | KISS_ASSOC_PORT | KISS_DESIG_TPG,
+			    tpg, sizeof(tpg));
 	p += kiss_vpd_name(p, KISS_ASSOC_PORT, "%s,t,0x%04x", target->name,
 			   tpgt);
 	p += kiss_vpd_name(p, KISS_ASSOC_TARGET, "%s", target->name);
@@ -656,6 +667,14 @@ static int kiss_emul_get_lba_status(struct kiss_cmd *cmd,
 	put_unaligned_be64(c->lba, buf + 8);
 	put_unaligned_be32(min_t(u64, left, U32_MAX), buf + 16);
 	return 8 + 16;
+}
+
+static int kiss_emul_rtpg(struct kiss_cmd *cmd, const struct kiss_cdb *c,
+			  u8 *buf)
+{
+	BUILD_BUG_ON(KISS_ALUA_REPORT_MAX > KISS_EMUL_BUF_LEN);
+	return kiss_alua_report(cmd->sess->target, c->u.rtpg.format == 1,
+				buf);
 }
 
 static int kiss_emul_rsoc(struct kiss_cmd *cmd, const struct kiss_cdb *c,
@@ -1069,8 +1088,9 @@ void kiss_scsi_exec(struct kiss_cmd *cmd)
 				  kiss_emul_get_lba_status);
 		return;
 	case KISS_SCSI_MAINTENANCE_IN:
-		/* REPORT TARGET PORT GROUPS was refused as hidden */
-		kiss_scsi_emulate(cmd, &c, kiss_emul_rsoc);
+		kiss_scsi_emulate(cmd, &c,
+				  c.sa == KISS_MI_REPORT_TARGET_PGS ?
+				  kiss_emul_rtpg : kiss_emul_rsoc);
 		return;
 	case KISS_SCSI_MODE_SENSE_6:
 	case KISS_SCSI_MODE_SENSE_10:

@@ -103,13 +103,16 @@ vm_suite() {	# KVER: run the VM tests for KVER, noting "NAME STATUS SECS"
 	# Generous limits under TCG; a hang still ends.
 	case $k in *-kissdebug) quick=1 limit=1800 ;; esac
 	: > "$status"
-	for t in smoke configfs saverestore iscsi pr tmf pdu libiscsi libiscsi-r2t; do
+	for t in smoke configfs saverestore iscsi pr alua tmf pdu libiscsi libiscsi-r2t; do
 		name=vm-$t-$k
 		want "$name" || continue
 		# The debug kernel (KASAN) is slow: a bounded subset there.
 		case $t in libiscsi*) [ "$quick" = 1 ] && continue ;; esac
 		# The suite over the R2T paths and header digests: on 6.1 only.
 		[ "$t" = libiscsi-r2t ] && [ "$k" != "$k61" ] && continue
+		# ALUA: the kernel code is the same on each; Linux 6.1's
+		# scsi_dh_alua is the initiator.
+		[ "$t" = alua ] && [ "$k" != "$k61" ] && continue
 		# Not on the debug kernel within CI's 90 minutes: save/restore
 		# is mostly kissctl; the PDU battery's quick subset takes ~10
 		# minutes there (run it by hand: KISS_QUICK=1 tests/vm/run.sh

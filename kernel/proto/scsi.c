@@ -329,7 +329,7 @@ static const struct kiss_opcode_info kiss_opcodes[] = {
 	}, {
 		.name = "REPORT TARGET PORT GROUPS", .opcode = 0xa3,
 		.cdb_len = 12, .sa = KISS_MI_REPORT_TARGET_PGS,
-		.flags = KISS_OPF_DECODED | KISS_OPF_SA | KISS_OPF_ALUA,
+		.flags = KISS_OPF_DECODED | KISS_OPF_SA,
 		.usage = { 0xa3, 0xe0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0,
 			   KISS_CTL_USE },
 		.ignore = { [11] = KISS_CTL_IGN },

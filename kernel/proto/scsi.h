@@ -222,7 +222,7 @@ enum kiss_data_dir {
 #define KISS_OPF_WRITE		BIT(2)	/* changes the medium */
 #define KISS_OPF_THIN		BIT(3)	/* needs thin provisioning */
 #define KISS_OPF_PR		BIT(4)	/* persistent reservations */
-#define KISS_OPF_ALUA		BIT(5)	/* asymmetric access */
+#define KISS_OPF_ALUA		BIT(5)	/* explicit ALUA: SET TARGET PORT GROUPS */
 #define KISS_OPF_RESERVE	BIT(6)	/* SPC-2 RESERVE/RELEASE */
 
 /* Why kiss_cdb_decode() or kiss_cdb_check_range() refused; negated. */

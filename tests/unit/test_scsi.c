@@ -159,7 +159,10 @@ static void test_table_complete(void **state)
 	}
 	op = kiss_opcode_lookup(0x9e, KISS_SAI_GET_LBA_STATUS);
 	assert_true(op && (op->flags & KISS_OPF_THIN));
+	/* implicit ALUA only: REPORT is offered, SET is the explicit kind */
 	op = kiss_opcode_lookup(0xa3, KISS_MI_REPORT_TARGET_PGS);
+	assert_true(op && !(op->flags & KISS_OPF_ALUA));
+	op = kiss_opcode_lookup(0xa4, KISS_MO_SET_TARGET_PGS);
 	assert_true(op && (op->flags & KISS_OPF_ALUA));
 	for (i = 0; i <= KISS_PRIN_READ_FULL_STATUS; i++)
 		assert_non_null(kiss_opcode_lookup(KISS_SCSI_PR_IN, i));
@@ -852,7 +855,7 @@ static void test_maintenance_in(void **state)
 	assert_int_equal(decode(cdb, &c), 0);
 	assert_int_equal(c.sa, KISS_MI_REPORT_TARGET_PGS);
 	assert_int_equal(c.u.rtpg.format, 1);
-	assert_true(c.flags & KISS_OPF_ALUA);
+	assert_false(c.flags & KISS_OPF_ALUA);
 	cdb[1] = 0x40 | KISS_MI_REPORT_TARGET_PGS;
 	assert_invalid_field(cdb, 1, 7);
 
@@ -1283,7 +1286,7 @@ static void test_rsoc_all(void **state)
 				       KISS_OPF_PR | KISS_OPF_ALUA),
 			 4 + nr_reported(KISS_OPF_PR | KISS_OPF_ALUA) * 8);
 	assert_int_equal(nr_reported(0) -
-			 nr_reported(KISS_OPF_PR | KISS_OPF_ALUA), 4 + 8 + 2);
+			 nr_reported(KISS_OPF_PR | KISS_OPF_ALUA), 4 + 8 + 1);
 }
 
 /* A small allocation length: never a byte past the buffer. */
