@@ -8,6 +8,7 @@
 #   make check            everything CI runs; see tests/check.sh
 #   make demo             build, boot a Debian kernel under qemu, serve a LUN
 #   make install          module into /lib/modules/KVER/extra, kissctl into /usr/sbin
+#   make install-dkms     module sources into /usr/src/kiss-VERSION, for DKMS
 
 KVER ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KVER)/build
@@ -38,7 +39,7 @@ TEST_LIBS := -lcmocka -lcrypto
 FUZZ_SECONDS ?= 20
 
 .PHONY: demo all module userspace unit unit-build fuzz fuzz-smoke check clean \
-	install install-module install-userspace bench
+	install install-module install-userspace install-dkms bench
 
 all: module userspace
 
@@ -92,6 +93,17 @@ install-module: module
 
 install-userspace: userspace
 	$(MAKE) -C userspace install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+
+# What DKMS builds the module from, without build products: then
+# "dkms install kiss/VERSION" (debian/rules uses this rule too).
+DKMS_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
+DKMS_SRC := $(DESTDIR)/usr/src/kiss-$(DKMS_VERSION)
+install-dkms:
+	@test -n "$(DKMS_VERSION)" || { echo "no PACKAGE_VERSION in dkms.conf" >&2; exit 1; }
+	install -D -m 0644 -t $(DKMS_SRC) Kbuild dkms.conf
+	for f in $$(cd kernel && find . -name '*.[ch]'); do \
+		install -D -m 0644 kernel/$$f $(DKMS_SRC)/kernel/$$f || exit 1; \
+	done
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null
