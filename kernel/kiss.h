@@ -481,7 +481,12 @@ int kiss_scsi_prepare(struct kiss_cmd *cmd);
 void kiss_scsi_exec(struct kiss_cmd *cmd);
 void kiss_scsi_release(struct kiss_cmd *cmd);
 enum kiss_sense_code;
+struct kiss_sense_info;
+int kiss_scsi_fail(struct kiss_cmd *cmd, const struct kiss_sense_info *s);
 int kiss_scsi_fail_code(struct kiss_cmd *cmd, enum kiss_sense_code code);
+
+/* xcopy.c: EXTENDED COPY between the target's LUNs */
+void kiss_xcopy(struct kiss_cmd *cmd);
 
 /* bdev.c: block I/O on the command's pages; completes via kiss_cmd_done */
 void kiss_bdev_rw(struct kiss_cmd *cmd, u64 lba, u32 nr_blocks, bool write,

@@ -83,8 +83,7 @@ static inline u32 kiss_lun_bs(const struct kiss_lun *lun)
 }
 
 /* End @cmd with CHECK CONDITION and sense data @s, in fixed format. */
-static int kiss_scsi_fail(struct kiss_cmd *cmd,
-			  const struct kiss_sense_info *s)
+int kiss_scsi_fail(struct kiss_cmd *cmd, const struct kiss_sense_info *s)
 {
 	cmd->status = KISS_SAM_STAT_CHECK_CONDITION;
 	cmd->sense_len = kiss_sense_build(cmd->sense, sizeof(cmd->sense), s,
@@ -373,7 +372,7 @@ static int kiss_inq_standard(struct kiss_cmd *cmd, u8 *buf)
 	buf[2] = 0x06;			/* SPC-4 */
 	buf[3] = 0x10 | 0x02;		/* HISUP, response data format 2 */
 	buf[4] = KISS_INQ_STD_LEN - 5;
-	buf[5] = 0x10;			/* TPGS 01b: implicit ALUA */
+	buf[5] = 0x10 | 0x08;		/* TPGS 01b: implicit ALUA; 3PC */
 	buf[7] = 0x02;			/* CMDQUE */
 	kiss_put_ascii(buf + 8, KISS_INQ_VENDOR, 8);
 	kiss_put_ascii(buf + 16, KISS_INQ_PRODUCT, 16);
@@ -675,6 +674,13 @@ static int kiss_emul_rtpg(struct kiss_cmd *cmd, const struct kiss_cdb *c,
 	BUILD_BUG_ON(KISS_ALUA_REPORT_MAX > KISS_EMUL_BUF_LEN);
 	return kiss_alua_report(cmd->sess->target, c->u.rtpg.format == 1,
 				buf);
+}
+
+static int kiss_emul_copy_op_params(struct kiss_cmd *cmd,
+				    const struct kiss_cdb *c, u8 *buf)
+{
+	BUILD_BUG_ON(KISS_XCOPY_OP_PARAMS_LEN > KISS_EMUL_BUF_LEN);
+	return kiss_xcopy_op_params(buf);
 }
 
 static int kiss_emul_rsoc(struct kiss_cmd *cmd, const struct kiss_cdb *c,
@@ -1095,6 +1101,13 @@ void kiss_scsi_exec(struct kiss_cmd *cmd)
 	case KISS_SCSI_MODE_SENSE_6:
 	case KISS_SCSI_MODE_SENSE_10:
 		kiss_scsi_emulate(cmd, &c, kiss_emul_mode_sense);
+		return;
+	case KISS_SCSI_EXTENDED_COPY:
+		kiss_xcopy(cmd);
+		return;
+	case KISS_SCSI_RECEIVE_COPY_RESULTS:
+		/* OPERATING PARAMETERS, the one service action decoded */
+		kiss_scsi_emulate(cmd, &c, kiss_emul_copy_op_params);
 		return;
 	case KISS_SCSI_MODE_SELECT_6:
 	case KISS_SCSI_MODE_SELECT_10:

@@ -236,6 +236,22 @@ static const struct kiss_opcode_info kiss_opcodes[] = {
 	KISS_PROUT(KISS_PROUT_REGISTER_AND_MOVE,
 		   "PERSISTENT RESERVE OUT/REGISTER AND MOVE"),
 	{
+		/* SPC-4 6.4: copies between the target's own LUNs. */
+		.name = "EXTENDED COPY(LID1)", .opcode = 0x83, .cdb_len = 16,
+		.sa = KISS_XCOPY_LID1,
+		.flags = KISS_OPF_DECODED | KISS_OPF_SA | KISS_OPF_WRITE,
+		.usage = { 0x83, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff,
+			   0xff, 0, KISS_CTL_USE },
+		.ignore = { [15] = KISS_CTL_IGN },
+	}, {
+		.name = "RECEIVE COPY RESULTS/OPERATING PARAMETERS",
+		.opcode = 0x84, .cdb_len = 16,
+		.sa = KISS_RCR_OPERATING_PARAMS,
+		.flags = KISS_OPF_DECODED | KISS_OPF_SA,
+		.usage = { 0x84, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff,
+			   0xff, 0, KISS_CTL_USE },
+		.ignore = { [15] = KISS_CTL_IGN },
+	}, {
 		/* Byte 1 bit 0 and byte 14 bits 7:6 are the DLD hints. */
 		.name = "READ(16)", .opcode = 0x88, .cdb_len = 16,
 		.kind = KISS_CDB_READ, .flags = KISS_OPF_DECODED,
@@ -495,6 +511,14 @@ static const struct {
 		KISS_SK_ILLEGAL_REQUEST, 0x26, 0x00 },
 	[KISS_SENSE_INVALID_RELEASE_OF_PR] = {
 		KISS_SK_ILLEGAL_REQUEST, 0x26, 0x04 },
+	[KISS_SENSE_TOO_MANY_TARGET_DESC] = {
+		KISS_SK_ILLEGAL_REQUEST, 0x26, 0x06 },
+	[KISS_SENSE_UNSUPPORTED_TARGET_DESC] = {
+		KISS_SK_ILLEGAL_REQUEST, 0x26, 0x07 },
+	[KISS_SENSE_TOO_MANY_SEGMENT_DESC] = {
+		KISS_SK_ILLEGAL_REQUEST, 0x26, 0x08 },
+	[KISS_SENSE_UNSUPPORTED_SEGMENT_DESC] = {
+		KISS_SK_ILLEGAL_REQUEST, 0x26, 0x09 },
 	[KISS_SENSE_INSUFFICIENT_REG_RESOURCES] = {
 		KISS_SK_ILLEGAL_REQUEST, 0x55, 0x04 },
 	[KISS_SENSE_SAVING_PARAMS_UNSUPPORTED] = {
@@ -525,6 +549,9 @@ static const struct {
 		KISS_SK_UNIT_ATTENTION, 0x3f, 0x0e },
 	[KISS_SENSE_WRITE_PROTECTED]	= { KISS_SK_DATA_PROTECT, 0x27, 0x00 },
 	[KISS_SENSE_SPACE_ALLOC_FAILED]	= { KISS_SK_DATA_PROTECT, 0x27, 0x07 },
+	[KISS_SENSE_COPY_ABORTED]	= { KISS_SK_COPY_ABORTED, 0x00, 0x00 },
+	[KISS_SENSE_COPY_TARGET_UNREACHABLE] = {
+		KISS_SK_COPY_ABORTED, 0x0d, 0x02 },
 	/* RFC 7143 11.4.7.2 names these for iSCSI transport failures. */
 	[KISS_SENSE_COMMAND_ABORTED]	= {
 		KISS_SK_ABORTED_COMMAND, 0x00, 0x00 },
@@ -991,6 +1018,12 @@ static int kiss_cdb_fields(const u8 *cdb, struct kiss_cdb *c)
 		return 0;
 	case KISS_SCSI_PR_IN:
 		c->alloc_len = get_unaligned_be16(cdb + 7);
+		return 0;
+	case KISS_SCSI_EXTENDED_COPY:
+		c->param_len = get_unaligned_be32(cdb + 10);
+		return 0;
+	case KISS_SCSI_RECEIVE_COPY_RESULTS:
+		c->alloc_len = get_unaligned_be32(cdb + 10);
 		return 0;
 	case KISS_SCSI_PR_OUT:
 		c->u.pr_out.scope = cdb[2] >> 4;
@@ -1476,4 +1509,176 @@ int kiss_scsilun_decode(const u8 *buf, size_t len, u64 *lun)
 	default:
 		return -EINVAL;
 	}
+}
+
+/* ------------------------------------------------------------------ */
+/* EXTENDED COPY(LID1) parameter lists (SPC-4 6.4.3)                   */
+
+#define KISS_XCOPY_IDENT_DESC	0xe4	/* identification descriptor CSCD */
+#define KISS_XCOPY_SEG_B2B	0x02	/* block device to block device */
+#define KISS_XCOPY_B2B_DESC_LEN	0x18	/* its DESCRIPTOR LENGTH field */
+#define KISS_DESIG_ASSOC_LU	0x00
+#define KISS_DESIG_TYPE_NAA	0x03
+
+static int kiss_xcopy_refuse(struct kiss_sense_info *s,
+			     enum kiss_sense_code code, int field, int bit)
+{
+	kiss_sense_set(s, code);
+	if (field >= 0)
+		kiss_sense_set_field(s, false, field, bit);
+	return -EINVAL;
+}
+
+/* One CSCD descriptor at @p, offset @off of the list. */
+static int kiss_xcopy_target(const u8 *p, u32 off, struct kiss_xcopy_target *t,
+			     struct kiss_sense_info *s)
+{
+	if (p[0] != KISS_XCOPY_IDENT_DESC)
+		return kiss_xcopy_refuse(s, KISS_SENSE_UNSUPPORTED_TARGET_DESC,
+					 off, KISS_NO_BIT);
+	/*
+	 * A block device (peripheral type 0).  LU ID TYPE is not looked at:
+	 * the designator names the logical unit, and libiscsi 1.19 expects
+	 * a reserved LU ID TYPE to be ignored, as LIO does.
+	 */
+	if (p[1] & 0x1f)
+		return kiss_xcopy_refuse(s, KISS_SENSE_INVALID_FIELD_IN_PARAM,
+					 off + 1, 4);
+	t->nul = p[1] & 0x20;
+	t->naa = (p[5] & 0x30) == KISS_DESIG_ASSOC_LU &&
+		 (p[5] & 0x0f) == KISS_DESIG_TYPE_NAA;
+	t->id_len = p[7];
+	if (t->id_len > KISS_XCOPY_DESIG_MAX)
+		return kiss_xcopy_refuse(s, KISS_SENSE_INVALID_FIELD_IN_PARAM,
+					 off + 7, KISS_NO_BIT);
+	memcpy(t->id, p + 8, t->id_len);
+	t->block_len = get_unaligned_be32(p + 28) & 0xffffff;
+	return 0;
+}
+
+/* One block-to-block segment descriptor, its length already checked. */
+static int kiss_xcopy_segment(const u8 *p, u32 off, u8 nr_targets,
+			      struct kiss_xcopy_segment *g,
+			      struct kiss_sense_info *s)
+{
+	if (p[0] != KISS_XCOPY_SEG_B2B)
+		return kiss_xcopy_refuse(s, KISS_SENSE_UNSUPPORTED_SEGMENT_DESC,
+					 off, KISS_NO_BIT);
+	if (get_unaligned_be16(p + 2) != KISS_XCOPY_B2B_DESC_LEN)
+		return kiss_xcopy_refuse(s, KISS_SENSE_INVALID_FIELD_IN_PARAM,
+					 off + 2, KISS_NO_BIT);
+	g->src = get_unaligned_be16(p + 4);
+	g->dst = get_unaligned_be16(p + 6);
+	/* a CSCD that is not in the list cannot be reached (SPC-4 6.4.5) */
+	if (g->src >= nr_targets || g->dst >= nr_targets) {
+		kiss_sense_set(s, KISS_SENSE_COPY_TARGET_UNREACHABLE);
+		return -EINVAL;
+	}
+	g->nr_blocks = get_unaligned_be16(p + 10);
+	g->src_lba = get_unaligned_be64(p + 12);
+	g->dst_lba = get_unaligned_be64(p + 20);
+	return 0;
+}
+
+/**
+ * kiss_xcopy_parse() - check an EXTENDED COPY(LID1) parameter list
+ * @buf: the parameter list
+ * @len: its length (the PARAMETER LIST LENGTH that arrived)
+ * @l: filled in: the copy targets and the segments, in order
+ * @s: on failure, the sense to refuse the command with
+ *
+ * Everything is checked before any data moves: the lengths against
+ * @len and the limits, every descriptor's type and fields, and the
+ * segments' target indexes.  Resolving the targets to logical units,
+ * block sizes and LBA ranges is the caller's.  An empty list is a copy of
+ * nothing.
+ *
+ * Return: 0, or -EINVAL with @s set.
+ */
+int kiss_xcopy_parse(const u8 *buf, u32 len, struct kiss_xcopy_list *l,
+		     struct kiss_sense_info *s)
+{
+	u32 tgt_len, seg_len, off, end, i;
+
+	memset(l, 0, sizeof(*l));
+	if (!len)
+		return 0;
+	if (len < KISS_XCOPY_HDR_LEN)
+		return kiss_xcopy_refuse(s, KISS_SENSE_PARAM_LIST_LENGTH, -1,
+					 0);
+	tgt_len = get_unaligned_be16(buf + 2);
+	seg_len = get_unaligned_be32(buf + 8);
+	/* no inline data: MAXIMUM INLINE DATA LENGTH is 0 */
+	if (get_unaligned_be32(buf + 12))
+		return kiss_xcopy_refuse(s, KISS_SENSE_INVALID_FIELD_IN_PARAM,
+					 12, KISS_NO_BIT);
+	if ((u64)KISS_XCOPY_HDR_LEN + tgt_len + seg_len > len ||
+	    (u64)KISS_XCOPY_HDR_LEN + tgt_len + seg_len >
+	    KISS_XCOPY_MAX_LIST_LEN)
+		return kiss_xcopy_refuse(s, KISS_SENSE_PARAM_LIST_LENGTH, -1,
+					 0);
+	if (tgt_len % KISS_XCOPY_TARGET_LEN)
+		return kiss_xcopy_refuse(s, KISS_SENSE_INVALID_FIELD_IN_PARAM,
+					 2, KISS_NO_BIT);
+	if (tgt_len / KISS_XCOPY_TARGET_LEN > KISS_XCOPY_MAX_TARGETS)
+		return kiss_xcopy_refuse(s, KISS_SENSE_TOO_MANY_TARGET_DESC,
+					 -1, 0);
+	l->nr_targets = tgt_len / KISS_XCOPY_TARGET_LEN;
+
+	/* count the segments first: too many is refused before any type */
+	off = KISS_XCOPY_HDR_LEN + tgt_len;
+	end = off + seg_len;
+	for (i = 0; off < end; i++) {
+		if (end - off < 4)
+			return kiss_xcopy_refuse(s,
+						 KISS_SENSE_PARAM_LIST_LENGTH,
+						 -1, 0);
+		if (i == KISS_XCOPY_MAX_SEGMENTS)
+			return kiss_xcopy_refuse(s,
+						 KISS_SENSE_TOO_MANY_SEGMENT_DESC,
+						 -1, 0);
+		off += 4 + get_unaligned_be16(buf + off + 2);
+	}
+	if (off != end)
+		return kiss_xcopy_refuse(s, KISS_SENSE_PARAM_LIST_LENGTH, -1,
+					 0);
+	l->nr_segments = i;
+
+	for (i = 0; i < l->nr_targets; i++) {
+		off = KISS_XCOPY_HDR_LEN + i * KISS_XCOPY_TARGET_LEN;
+		if (kiss_xcopy_target(buf + off, off, &l->targets[i], s))
+			return -EINVAL;
+	}
+	off = KISS_XCOPY_HDR_LEN + tgt_len;
+	for (i = 0; i < l->nr_segments; i++) {
+		if (kiss_xcopy_segment(buf + off, off, l->nr_targets,
+				       &l->segments[i], s))
+			return -EINVAL;
+		off += KISS_XCOPY_B2B_LEN;
+	}
+	return 0;
+}
+
+/**
+ * kiss_xcopy_op_params() - RECEIVE COPY RESULTS, OPERATING PARAMETERS
+ * @buf: KISS_XCOPY_OP_PARAMS_LEN bytes, zeroed
+ *
+ * Return: the length of the data (SPC-4 6.18.4).
+ */
+u32 kiss_xcopy_op_params(u8 *buf)
+{
+	put_unaligned_be32(KISS_XCOPY_OP_PARAMS_LEN - 4, buf);
+	buf[4] = 0x01;			/* SNLID: no list identifier needed */
+	put_unaligned_be16(KISS_XCOPY_MAX_TARGETS, buf + 8);
+	put_unaligned_be16(KISS_XCOPY_MAX_SEGMENTS, buf + 10);
+	put_unaligned_be32(KISS_XCOPY_MAX_LIST_LEN, buf + 12);
+	/* a segment moves at most 65535 blocks of at most 4 KiB */
+	put_unaligned_be32(0xffff * 4096, buf + 16);
+	put_unaligned_be16(1, buf + 34);	/* total concurrent copies */
+	buf[36] = 1;				/* maximum concurrent copies */
+	buf[37] = 9;				/* data segment granularity */
+	buf[43] = 2;			/* implemented descriptor list */
+	buf[44] = KISS_XCOPY_SEG_B2B;
+	buf[45] = KISS_XCOPY_IDENT_DESC;
+	return KISS_XCOPY_OP_PARAMS_LEN;
 }

@@ -58,6 +58,8 @@ enum kiss_scsi_opcode {
 	KISS_SCSI_MODE_SENSE_10		= 0x5a,
 	KISS_SCSI_PR_IN			= 0x5e,
 	KISS_SCSI_PR_OUT		= 0x5f,
+	KISS_SCSI_EXTENDED_COPY		= 0x83,
+	KISS_SCSI_RECEIVE_COPY_RESULTS	= 0x84,
 	KISS_SCSI_READ_16		= 0x88,
 	KISS_SCSI_COMPARE_AND_WRITE	= 0x89,
 	KISS_SCSI_WRITE_16		= 0x8a,
@@ -85,6 +87,8 @@ enum kiss_scsi_service_action {
 	KISS_MI_REPORT_TARGET_PGS	= 0x0a,
 	KISS_MI_REPORT_SUPPORTED_OPCODES = 0x0c,
 	KISS_MO_SET_TARGET_PGS		= 0x0a,
+	KISS_XCOPY_LID1			= 0x00,	/* EXTENDED COPY(LID1) */
+	KISS_RCR_OPERATING_PARAMS	= 0x03,	/* RECEIVE COPY RESULTS */
 };
 
 /* PERSISTENT RESERVE IN service actions (SPC-4 6.15.1). */
@@ -129,6 +133,7 @@ enum kiss_sense_key {
 	KISS_SK_ILLEGAL_REQUEST	= 0x5,
 	KISS_SK_UNIT_ATTENTION	= 0x6,
 	KISS_SK_DATA_PROTECT	= 0x7,
+	KISS_SK_COPY_ABORTED	= 0xa,
 	KISS_SK_ABORTED_COMMAND	= 0xb,
 	KISS_SK_MISCOMPARE	= 0xe,
 };
@@ -151,6 +156,10 @@ enum kiss_sense_code {
 	KISS_SENSE_LUN_NOT_SUPPORTED,		/* 5 25/00 */
 	KISS_SENSE_INVALID_FIELD_IN_PARAM,	/* 5 26/00 */
 	KISS_SENSE_INVALID_RELEASE_OF_PR,	/* 5 26/04 */
+	KISS_SENSE_TOO_MANY_TARGET_DESC,	/* 5 26/06 */
+	KISS_SENSE_UNSUPPORTED_TARGET_DESC,	/* 5 26/07 */
+	KISS_SENSE_TOO_MANY_SEGMENT_DESC,	/* 5 26/08 */
+	KISS_SENSE_UNSUPPORTED_SEGMENT_DESC,	/* 5 26/09 */
 	KISS_SENSE_SAVING_PARAMS_UNSUPPORTED,	/* 5 39/00 */
 	KISS_SENSE_INSUFFICIENT_REG_RESOURCES,	/* 5 55/04 */
 	KISS_SENSE_POWER_ON_RESET,		/* 6 29/00 */
@@ -167,6 +176,8 @@ enum kiss_sense_code {
 	KISS_SENSE_REPORTED_LUNS_CHANGED,	/* 6 3F/0E */
 	KISS_SENSE_WRITE_PROTECTED,		/* 7 27/00 */
 	KISS_SENSE_SPACE_ALLOC_FAILED,		/* 7 27/07 */
+	KISS_SENSE_COPY_ABORTED,		/* A 00/00 */
+	KISS_SENSE_COPY_TARGET_UNREACHABLE,	/* A 0D/02 */
 	KISS_SENSE_COMMAND_ABORTED,		/* B 00/00 */
 	KISS_SENSE_UNEXPECTED_UNSOLICITED_DATA,	/* B 0C/0C */
 	KISS_SENSE_NOT_ENOUGH_UNSOLICITED_DATA,	/* B 0C/0D */
@@ -374,5 +385,48 @@ u8 kiss_io_sense(enum kiss_io_status st, bool write,
 
 int kiss_scsilun_encode(u64 lun, u8 *out);
 int kiss_scsilun_decode(const u8 *buf, size_t len, u64 *lun);
+
+/*
+ * EXTENDED COPY(LID1) parameter lists (SPC-4 6.4): identification
+ * descriptor CSCDs and block-to-block segments, no inline data.  The
+ * limits are what RECEIVE COPY RESULTS reports.
+ */
+#define KISS_XCOPY_MAX_TARGETS	2
+#define KISS_XCOPY_MAX_SEGMENTS	8
+#define KISS_XCOPY_HDR_LEN	16
+#define KISS_XCOPY_TARGET_LEN	32
+#define KISS_XCOPY_B2B_LEN	28
+#define KISS_XCOPY_MAX_LIST_LEN	(KISS_XCOPY_HDR_LEN +			\
+				 KISS_XCOPY_MAX_TARGETS * KISS_XCOPY_TARGET_LEN + \
+				 KISS_XCOPY_MAX_SEGMENTS * KISS_XCOPY_B2B_LEN)
+#define KISS_XCOPY_DESIG_MAX	20
+#define KISS_XCOPY_OP_PARAMS_LEN	46
+
+struct kiss_xcopy_target {
+	bool	nul;		/* a null device: not offered */
+	bool	naa;		/* the designator is a logical unit's NAA */
+	u8	id_len;
+	u8	id[KISS_XCOPY_DESIG_MAX];
+	u32	block_len;
+};
+
+struct kiss_xcopy_segment {
+	u16	src;		/* indexes into the targets, checked */
+	u16	dst;
+	u16	nr_blocks;
+	u64	src_lba;
+	u64	dst_lba;
+};
+
+struct kiss_xcopy_list {
+	u8	nr_targets;
+	u8	nr_segments;
+	struct kiss_xcopy_target	targets[KISS_XCOPY_MAX_TARGETS];
+	struct kiss_xcopy_segment	segments[KISS_XCOPY_MAX_SEGMENTS];
+};
+
+int kiss_xcopy_parse(const u8 *buf, u32 len, struct kiss_xcopy_list *l,
+		     struct kiss_sense_info *s);
+u32 kiss_xcopy_op_params(u8 *buf);
 
 #endif /* KISS_PROTO_SCSI_H */

@@ -131,6 +131,7 @@ static void test_table_complete(void **state)
 		0x00, 0x03, 0x08, 0x0a, 0x12, 0x15, 0x16, 0x17, 0x1a, 0x1b,
 		0x1e, 0x25, 0x28, 0x2a, 0x2e, 0x2f, 0x34, 0x35, 0x41, 0x42,
 		0x55, 0x56, 0x57, 0x5a, 0x5e, 0x5f, 0x88, 0x89, 0x8a, 0x8e,
+		0x83, 0x84,
 		0x8f, 0x90, 0x91, 0x93, 0x9e, 0xa0, 0xa3, 0xa4, 0xa8, 0xaa,
 		0xae, 0xaf,
 	};
@@ -148,6 +149,8 @@ static void test_table_complete(void **state)
 			sa = KISS_MI_REPORT_SUPPORTED_OPCODES;
 		else if (decoded[i] == 0xa4)
 			sa = KISS_MO_SET_TARGET_PGS;
+		else if (decoded[i] == 0x84)
+			sa = KISS_RCR_OPERATING_PARAMS;
 		op = kiss_opcode_lookup(decoded[i], sa);
 		assert_non_null(op);
 		assert_true(op->flags & KISS_OPF_DECODED);
@@ -1408,6 +1411,121 @@ static void test_rsoc_build(void **state)
 			 -KISS_CDB_ERR_FIELD);
 }
 
+/* An EXTENDED COPY(LID1) list: @nt CSCDs, @ns block-to-block segments. */
+static u32 xcopy_list(u8 *buf, unsigned int nt, unsigned int ns)
+{
+	static const u8 naa[16] = { 0x30, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 };
+	u32 off = KISS_XCOPY_HDR_LEN;
+	unsigned int i;
+
+	memset(buf, 0, 1024);
+	buf[0] = 1;				/* list identifier */
+	put_unaligned_be16(nt * KISS_XCOPY_TARGET_LEN, buf + 2);
+	put_unaligned_be32(ns * KISS_XCOPY_B2B_LEN, buf + 8);
+	for (i = 0; i < nt; i++, off += KISS_XCOPY_TARGET_LEN) {
+		buf[off] = 0xe4;
+		buf[off + 4] = 0x01;		/* binary */
+		buf[off + 5] = 0x03;		/* LU, NAA */
+		buf[off + 7] = sizeof(naa);
+		memcpy(buf + off + 8, naa, sizeof(naa));
+		put_unaligned_be32(512, buf + off + 28);
+	}
+	for (i = 0; i < ns; i++, off += KISS_XCOPY_B2B_LEN) {
+		buf[off] = 0x02;
+		put_unaligned_be16(0x18, buf + off + 2);
+		put_unaligned_be16(nt - 1, buf + off + 6);
+		put_unaligned_be16(2048, buf + off + 10);
+		put_unaligned_be64(i, buf + off + 12);
+		put_unaligned_be64(100000 + i, buf + off + 20);
+	}
+	return off;
+}
+
+static void assert_xcopy_refused(const u8 *buf, u32 len, u8 key, u8 asc,
+				 u8 ascq)
+{
+	struct kiss_xcopy_list l;
+	struct kiss_sense_info s;
+
+	assert_int_equal(kiss_xcopy_parse(buf, len, &l, &s), -EINVAL);
+	assert_int_equal(s.key, key);
+	assert_int_equal(s.asc, asc);
+	assert_int_equal(s.ascq, ascq);
+}
+
+static void test_xcopy_parse(void **state)
+{
+	struct kiss_xcopy_list l;
+	struct kiss_sense_info s;
+	u8 buf[1024] = { 0 };
+	u32 len;
+
+	(void)state;
+	/* nothing to copy */
+	assert_int_equal(kiss_xcopy_parse(buf, 0, &l, &s), 0);
+	assert_int_equal(l.nr_segments, 0);
+
+	len = xcopy_list(buf, 2, 2);
+	assert_int_equal(kiss_xcopy_parse(buf, len, &l, &s), 0);
+	assert_int_equal(l.nr_targets, 2);
+	assert_int_equal(l.nr_segments, 2);
+	assert_true(l.targets[1].naa);
+	assert_int_equal(l.targets[1].id_len, 16);
+	assert_int_equal(l.targets[1].block_len, 512);
+	assert_int_equal(l.segments[1].src, 0);
+	assert_int_equal(l.segments[1].dst, 1);
+	assert_int_equal(l.segments[1].nr_blocks, 2048);
+	assert_int_equal(l.segments[1].src_lba, 1);
+	assert_int_equal(l.segments[1].dst_lba, 100001);
+	/* more bytes than the lists need are fine */
+	assert_int_equal(kiss_xcopy_parse(buf, len + 100, &l, &s), 0);
+
+	/* a list cut short: PARAMETER LIST LENGTH ERROR */
+	assert_xcopy_refused(buf, len - 1, 5, 0x1a, 0);
+	assert_xcopy_refused(buf, 15, 5, 0x1a, 0);
+	/* the limits RECEIVE COPY RESULTS reports, list length first */
+	len = xcopy_list(buf, 3, 1);
+	assert_xcopy_refused(buf, len, 5, 0x26, 0x06);
+	len = xcopy_list(buf, 1, 9);
+	assert_xcopy_refused(buf, len, 5, 0x26, 0x08);
+	len = xcopy_list(buf, 3, 9);
+	assert_xcopy_refused(buf, len, 5, 0x1a, 0);
+	/* descriptor types kiss does not offer */
+	len = xcopy_list(buf, 1, 1);
+	buf[KISS_XCOPY_HDR_LEN] = 0xe0;
+	assert_xcopy_refused(buf, len, 5, 0x26, 0x07);
+	len = xcopy_list(buf, 1, 1);
+	buf[KISS_XCOPY_HDR_LEN + KISS_XCOPY_TARGET_LEN] = 0x03;
+	assert_xcopy_refused(buf, len, 5, 0x26, 0x09);
+	/* a segment naming a CSCD that is not there: COPY ABORTED */
+	len = xcopy_list(buf, 1, 1);
+	buf[KISS_XCOPY_HDR_LEN + KISS_XCOPY_TARGET_LEN + 7] = 1;
+	assert_xcopy_refused(buf, len, 0xa, 0x0d, 0x02);
+	/* inline data, a designator longer than a descriptor holds */
+	len = xcopy_list(buf, 1, 1);
+	buf[15] = 4;
+	assert_xcopy_refused(buf, len, 5, 0x26, 0);
+	len = xcopy_list(buf, 1, 1);
+	buf[KISS_XCOPY_HDR_LEN + 7] = 21;
+	assert_xcopy_refused(buf, len, 5, 0x26, 0);
+	/* a segment descriptor length that overruns the list */
+	len = xcopy_list(buf, 1, 1);
+	put_unaligned_be16(0x40, buf + KISS_XCOPY_HDR_LEN +
+			   KISS_XCOPY_TARGET_LEN + 2);
+	assert_xcopy_refused(buf, len, 5, 0x1a, 0);
+	/* the NUL bit is the caller's to refuse */
+	len = xcopy_list(buf, 1, 1);
+	buf[KISS_XCOPY_HDR_LEN + 1] = 0x20;
+	assert_int_equal(kiss_xcopy_parse(buf, len, &l, &s), 0);
+	assert_true(l.targets[0].nul);
+
+	assert_int_equal(kiss_xcopy_op_params(buf), KISS_XCOPY_OP_PARAMS_LEN);
+	assert_int_equal(get_unaligned_be16(buf + 8), KISS_XCOPY_MAX_TARGETS);
+	assert_int_equal(get_unaligned_be16(buf + 10),
+			 KISS_XCOPY_MAX_SEGMENTS);
+	assert_int_equal(buf[43], 2);
+}
+
 static void test_err_str(void **state)
 {
 	(void)state;
@@ -1465,6 +1583,7 @@ int main(void)
 		cmocka_unit_test(test_rsoc_all_bounded),
 		cmocka_unit_test(test_rsoc_one),
 		cmocka_unit_test(test_rsoc_build),
+		cmocka_unit_test(test_xcopy_parse),
 		cmocka_unit_test(test_err_str),
 	};
 
