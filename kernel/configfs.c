@@ -1089,6 +1089,36 @@ static ssize_t kiss_lun_readonly_store(struct config_item *item,
 	return ret;
 }
 
+static ssize_t kiss_lun_shared_show(struct config_item *item, char *page)
+{
+	return sprintf(page, "%d\n", READ_ONCE(kiss_to_lun(item)->shared));
+}
+
+/*
+ * A LUN that other nodes export too (a replicated device): reservations
+ * are refused rather than kept per node.  Fixed while enabled, since
+ * initiators read REPORT SUPPORTED OPERATION CODES once.
+ */
+static ssize_t kiss_lun_shared_store(struct config_item *item,
+				     const char *page, size_t count)
+{
+	struct kiss_lun *lun = kiss_to_lun(item);
+	ssize_t ret = count;
+	bool shared;
+
+	if (kiss_cfs_bool01(item, "shared", page, &shared))
+		return -EINVAL;
+	mutex_lock(&kiss_cfg_mutex);
+	if (lun->enabled && shared != lun->shared) {
+		kiss_cfs_warn(item, "shared", "cannot change while the LUN is enabled");
+		ret = -EBUSY;
+	} else {
+		WRITE_ONCE(lun->shared, shared);
+	}
+	mutex_unlock(&kiss_cfg_mutex);
+	return ret;
+}
+
 /*
  * serial and wwn read back empty until set or until the LUN is first
  * enabled, when kiss_lun_enable() derives them (an empty write asks for
@@ -1286,6 +1316,7 @@ CONFIGFS_ATTR_RO(kiss_lun_, stat_latency);
 
 CONFIGFS_ATTR(kiss_lun_, path);
 CONFIGFS_ATTR(kiss_lun_, readonly);
+CONFIGFS_ATTR(kiss_lun_, shared);
 CONFIGFS_ATTR(kiss_lun_, serial);
 CONFIGFS_ATTR(kiss_lun_, wwn);
 CONFIGFS_ATTR(kiss_lun_, enable);
@@ -1295,6 +1326,7 @@ CONFIGFS_ATTR_RO(kiss_lun_, block_size);
 static struct configfs_attribute *kiss_lun_attrs[] = {
 	&kiss_lun_attr_path,
 	&kiss_lun_attr_readonly,
+	&kiss_lun_attr_shared,
 	&kiss_lun_attr_serial,
 	&kiss_lun_attr_wwn,
 	&kiss_lun_attr_enable,

@@ -174,6 +174,7 @@ struct kiss_lun {
 	char			path[256];
 	bool			readonly;
 	bool			enabled;
+	bool			shared;		/* on other nodes too: no PR */
 	char			serial[64];	/* VPD 0x80 */
 	u8			naa[16];	/* VPD 0x83 */
 	u32			naa_len;	/* 8 or 16 */

@@ -165,6 +165,9 @@ static unsigned int kiss_scsi_hidden(const struct kiss_lun *lun)
 
 	if (!lun->discard)
 		hide |= KISS_OPF_THIN;
+	/* another node's reservations would not be seen: none at all */
+	if (READ_ONCE(lun->shared))
+		hide |= KISS_OPF_PR | KISS_OPF_RESERVE;
 	return hide;
 }
 

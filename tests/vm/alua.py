@@ -238,6 +238,39 @@ def main():
     check('RTPG: the new port and group', st == 0 and
           d[6:8] == b'\0\x07' and d[14:16] == b'\0\x03',
           d.hex() if d else p.describe())
+    # A LUN other nodes export too: no reservations, since each node
+    # would keep its own.
+    lun = os.path.join(tdir, 'luns', '0')
+    e = write_attr(os.path.join(lun, 'shared'), '1')
+    check('shared refused while the LUN is enabled',
+          e is not None and e.errno == 16, e)
+    c.logout()
+    c.close()
+    check('LUN disabled', write_attr(os.path.join(lun, 'enable'),
+                                     '0') is None)
+    check('shared := 1', write_attr(os.path.join(lun, 'shared'),
+                                    '1') is None)
+    check('LUN enabled', write_attr(os.path.join(lun, 'enable'),
+                                    '1') is None)
+    c = Conn(addr)
+    c.login(initiator, target)
+    pr_in = bytes([0x5e, 0, 0, 0, 0, 0, 0, 0, 255, 0])
+    st, _, p = c.scsi(pr_in, read_len=255)
+    check('shared LUN: PERSISTENT RESERVE IN is not offered (05/20/00)',
+          sense(p) == (5, 0x20, 0), p.describe() if p is not None else st)
+    st, _, p = c.scsi(bytes([0x16, 0, 0, 0, 0, 0]))
+    check('shared LUN: RESERVE(6) is not offered (05/20/00)',
+          sense(p) == (5, 0x20, 0), p.describe() if p is not None else st)
+    rsoc = bytes([0xa3, 0x0c, 0, 0, 0, 0]) + struct.pack('>I', 8192) + \
+        b'\0\0'
+    st, d, p = c.scsi(rsoc, read_len=8192)
+    ops = {d[i] for i in range(4, len(d), 8)} if st == 0 else set()
+    check('shared LUN: REPORT SUPPORTED OPCODES lists no PR command',
+          st == 0 and 0x28 in ops and not ops & {0x5e, 0x5f, 0x16, 0x17},
+          sorted(ops))
+    st, _, p = c.scsi(cdb_read10(0, 1), read_len=512)
+    check('shared LUN: reads as before', st == 0,
+          p.describe() if p is not None else st)
     c.logout()
     c.close()
 
