@@ -7,7 +7,7 @@
  */
 "use strict";
 
-const POLL_MS = 3000;
+const POLL_MS = 5000;
 
 const kiss = {
 	tree: null,
@@ -116,19 +116,25 @@ function act(button, box, args) {
 				if (button)
 					button.disabled = false;
 				document.body.dataset.busy = String(Number(document.body.dataset.busy) - 1);
-				return refresh().then(() => ok);
+				return refresh(args[0] === "lun").then(() => ok);
 			});
 }
 
 /* --- block devices, for "Add LUN" --- */
 
+/* Every device with a size; d.held: it or something on it is mounted. */
 function flatten_lsblk(devs, out) {
+	let held = false;
+
 	for (const d of devs || []) {
+		const at = out.length;
+
+		d.held = flatten_lsblk(d.children, out) || !!d.mountpoint;
 		if (d.path && Number(d.size) > 0)
-			out.push(d);
-		flatten_lsblk(d.children, out);
+			out.splice(at, 0, d);
+		held = held || d.held;
 	}
-	return out;
+	return held;
 }
 
 function load_devices() {
@@ -136,7 +142,10 @@ function load_devices() {
 	return spawn(["lsblk", "--json", "--bytes", "--all",
 		      "-o", "NAME,PATH,SIZE,TYPE,RO,MOUNTPOINT"], false)
 			.then(out => {
-				kiss.devices = flatten_lsblk(JSON.parse(out).blockdevices, []);
+				const devs = [];
+
+				flatten_lsblk(JSON.parse(out).blockdevices, devs);
+				kiss.devices = devs;
 			})
 			.catch(ex => console.warn("lsblk:", error_text(ex)));
 }
@@ -157,6 +166,8 @@ function fill_devices(select) {
 
 		if (d.mountpoint)
 			notes.push("mounted at " + d.mountpoint);
+		else if (d.held)
+			notes.push("in use");
 		if (user)
 			notes.push("exported as " + user);
 		return [d.path, d.path + " (" + notes.join(", ") + ")"];
@@ -165,10 +176,18 @@ function fill_devices(select) {
 
 	if (select.dataset.key === key)
 		return;
-	const keep = select.value;
+	/* what the administrator picked stays; else a free device */
+	const keep = select.dataset.picked ? select.value : null;
 	select.replaceChildren(...want.map(([v, label]) => el("option", { value: v, text: label })));
-	if (want.some(([v]) => v === keep))
+	if (want.some(([v]) => v === keep)) {
 		select.value = keep;
+	} else {
+		/* first pick: a device that is neither mounted nor exported */
+		const free = kiss.devices.find(d => !d.held && !device_user(d.path));
+
+		if (free)
+			select.value = free.path;
+	}
 	select.dataset.key = key;
 }
 
@@ -208,6 +227,7 @@ function make_card(iqn) {
 			c.lun_add);
 	c.lun_form.addEventListener("submit", ev => { ev.preventDefault(); add_lun(c) });
 	c.lun_dev.addEventListener("focus", () => load_devices().then(() => fill_devices(c.lun_dev)));
+	c.lun_dev.addEventListener("change", () => { c.lun_dev.dataset.picked = "1" });
 
 	c.acl_rows = el("tbody");
 	c.acl_table = el("table", { class: "pf-c-table kiss-table kiss-acls" },
@@ -299,7 +319,7 @@ function update_card(c, t) {
 
 		del.addEventListener("click", () => delete_lun(c, l, del));
 		return el("tr", { data: { lun: String(l.id) } },
-			  el("td", { class: "kiss-lun-id", text: l.id }),
+			  el("td", { class: "kiss-lun-num", text: l.id }),
 			  el("td", { class: "kiss-lun-path", text: l.path || "(no device)" }),
 			  el("td", { class: "kiss-lun-size", text: human_bytes(l.size) }),
 			  el("td", { text: l.block_size ? l.block_size + " B" : "" }),
@@ -412,6 +432,9 @@ function add_lun(c) {
 		if (ok) {
 			c.lun_id.value = "";
 			c.lun_ro.checked = false;
+			delete c.lun_dev.dataset.picked;
+			delete c.lun_dev.dataset.key;
+			fill_devices(c.lun_dev);
 		}
 	});
 }
@@ -529,14 +552,17 @@ function render(tree) {
 	document.getElementById("kiss-no-targets").hidden = !!seen.size;
 }
 
-/* Read the tree again now; polling goes on from here. */
-function refresh() {
+/*
+ * Read the tree again now, and the block devices with @devices (when the
+ * page opens and after a LUN is added or removed; opening the device list
+ * reads them too).  Polling goes on from here.
+ */
+function refresh(devices) {
 	const page = document.getElementById("kiss-page");
 	const err = document.getElementById("kiss-load-error");
-
 	const seq = ++kiss.asked;
 
-	return Promise.all([kissctl(["show", "--json"]), load_devices()])
+	return Promise.all([kissctl(["show", "--json"]), devices ? load_devices() : null])
 			.then(([out]) => {
 				/* an older answer that arrives late is dropped */
 				if (seq < kiss.shown)
@@ -563,5 +589,5 @@ document.addEventListener("DOMContentLoaded", () => {
 	});
 	document.getElementById("kiss-save").addEventListener("click", save_config);
 	cockpit.translate();
-	refresh();
+	refresh(true);
 });
