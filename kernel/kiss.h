@@ -473,6 +473,7 @@ struct kiss_acl *kiss_acl_find(struct kiss_target *target,
 int kiss_lun_enable(struct kiss_lun *lun);
 void kiss_lun_disable(struct kiss_lun *lun);
 struct kiss_lun *kiss_lun_get(struct kiss_target *target, u64 lun_id);
+void kiss_lun_check_capacity(struct kiss_lun *lun);
 void kiss_lun_put(struct kiss_lun *lun);
 void kiss_lun_account(struct kiss_lun *lun, const struct kiss_cmd *cmd,
 		      u32 bytes);

@@ -285,3 +285,29 @@ void kiss_lun_account(struct kiss_lun *lun, const struct kiss_cmd *cmd,
 	st->latency[b]++;
 	put_cpu_ptr(lun->stats);
 }
+
+/**
+ * kiss_lun_check_capacity() - notice that the device under a LUN resized
+ * @lun: an enabled LUN
+ *
+ * A device may grow or shrink under kiss (lvextend, losetup -c, a resized
+ * RBD image).  The next command sees it: the LUN takes the new size, and
+ * every I_T nexus, that command's included, is told with CAPACITY DATA HAS
+ * CHANGED (SBC-3 4.10).  One load and compare when nothing changed.
+ */
+void kiss_lun_check_capacity(struct kiss_lun *lun)
+{
+	u64 now = bdev_nr_sectors(lun->bdev.bdev) >>
+		  (lun->block_shift - SECTOR_SHIFT);
+	u64 old = READ_ONCE(lun->nr_blocks);
+
+	if (likely(now == old) || !now)
+		return;
+	/* one command among those racing here reports it */
+	if (cmpxchg64(&lun->nr_blocks, old, now) != old)
+		return;
+	pr_info("%s: LUN %u: capacity changed from %llu to %llu blocks\n",
+		lun->target->name, lun->id, old, now);
+	kiss_ua_set_target(lun->target, lun->id, KISS_UA_CAPACITY_CHANGED,
+			   NULL);
+}

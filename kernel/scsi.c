@@ -290,6 +290,8 @@ int kiss_scsi_prepare(struct kiss_cmd *cmd)
 	lun = cmd->lun;
 	if (!lun && (!cmd->cdb_len || !kiss_scsi_no_lun_ok(cmd->cdb[0])))
 		return kiss_scsi_fail_code(cmd, KISS_SENSE_LUN_NOT_SUPPORTED);
+	if (lun)
+		kiss_lun_check_capacity(lun);
 	/* SAM-5 5.14: reported first, to all but these three */
 	if (lun && !kiss_scsi_no_lun_ok(cmd->cdb[0]) &&
 	    kiss_ua_take(cmd->sess, lun->id, &ua))

@@ -6,7 +6,9 @@
 # unit attention of a state change, what each state refuses and with
 # which sense), then as Linux's initiator sees it: scsi_dh_alua attaches
 # to the kiss LUN, follows the state the administrator sets through
-# configfs, and the block layer stops and resumes I/O with it.
+# configfs, and the block layer stops and resumes I/O with it.  Last, the
+# device under the LUN grows (a loop device resized): the next command
+# reports CAPACITY DATA HAS CHANGED once, and READ CAPACITY the new size.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=lib.sh
@@ -19,10 +21,13 @@ P=127.0.0.1:3260
 TD=/sys/kernel/config/kiss/targets/$T
 
 kiss_load "$ko" || exit 1
-modprobe brd rd_nr=1 rd_size=16384 || exit 1	# 16 MiB
+modprobe loop
+img=/tmp/alua-lun.img
+truncate -s 16M "$img" || exit 1
+loopdev=$(losetup -f --show "$img") || exit 1
 
 check "target add" "$KISSCTL" target add "$T" --portal "$P"
-check "lun add" "$KISSCTL" lun add "$T" 0 /dev/ram0
+check "lun add" "$KISSCTL" lun add "$T" 0 "$loopdev"
 check "acl add" "$KISSCTL" acl add "$T" "$I"
 check "alua/ defaults: group 1, port 1, active/optimized" \
 	test "$(cat "$TD/alua/group_id") $(cat "$TD/alua/rel_port_id") $(cat "$TD/alua/state")" = "1 1 active/optimized"
@@ -78,9 +83,26 @@ check "the initiator sees active/non-optimized" state_is active/non-optimized
 check "read again" rd
 echo active/optimized > "$TD/alua/state"
 check "the initiator sees active/optimized" state_is active/optimized
+
+# The device grows from 16 to 24 MiB under the LUN.
+ua_says() {	# WORD: sg_turs reports a unit attention mentioning WORD
+	local out
+	out=$(sg_turs -v "$dev" 2>&1)
+	echo "$out"
+	echo "$out" | grep -qi "$1"
+}
+check "16 MiB before" sh -c "sg_readcap '$dev' | grep -q 'Last LBA=32767 '"
+truncate -s 24M "$img"
+losetup -c "$loopdev"
+check "next command: CAPACITY DATA HAS CHANGED" ua_says "capacity data has changed"
+check "then no unit attention" sg_turs "$dev"
+check "READ CAPACITY: 24 MiB" sh -c "sg_readcap '$dev' | grep -q 'Last LBA=49151 '"
+check "configfs size follows" test "$(cat "$TD/luns/0/size")" = $((24 << 20))
 check "logout" iscsiadm -m node -T "$T" -p "$P" --logout
 iscsid_stop
 
 check "kissctl clear" "$KISSCTL" clear
 check "rmmod kiss" rmmod kiss
+losetup -d "$loopdev"
+rm -f "$img"
 finish
