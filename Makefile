@@ -7,6 +7,7 @@
 #   make fuzz-smoke       each libFuzzer target for a bounded time
 #   make check            everything CI runs; see tests/check.sh
 #   make demo             build, boot a Debian kernel under qemu, serve a LUN
+#   make check-cluster    two kiss nodes over DRBD, ALUA, dm-multipath failover
 #   make install          module into /lib/modules/KVER/extra, kissctl into /usr/sbin
 #   make install-dkms     module sources into /usr/src/kiss-VERSION, for DKMS
 
@@ -38,7 +39,7 @@ TEST_LIBS := -lcmocka -lcrypto
 
 FUZZ_SECONDS ?= 20
 
-.PHONY: demo all module userspace unit unit-build fuzz fuzz-smoke check clean \
+.PHONY: check-cluster demo all module userspace unit unit-build fuzz fuzz-smoke check clean \
 	install install-module install-userspace install-dkms bench
 
 all: module userspace
@@ -79,6 +80,17 @@ DEMO_KVER ?= $(shell tests/vm/kernels.sh 6.1)
 demo: userspace
 	tests/vm/build-module.sh $(DEMO_KVER) build/kmod-$(DEMO_KVER)
 	tests/vm/run.sh -k $(DEMO_KVER) tests/vm/demo.sh build/kmod-$(DEMO_KVER)/kiss.ko
+
+# Two guests, one LUN on DRBD served by kiss on both, a dm-multipath
+# initiator through CLUSTER_ROUNDS unplanned failovers and planned
+# switch-backs under fio --verify (tests/vm/cluster.sh; not part of check).
+CLUSTER_KVER ?= $(shell tests/vm/kernels.sh 6.1)
+CLUSTER_ROUNDS ?= 3
+check-cluster: userspace
+	tests/vm/build-module.sh $(CLUSTER_KVER) build/kmod-$(CLUSTER_KVER)
+	KISS_TEST_CLUSTER_ROUNDS=$(CLUSTER_ROUNDS) tests/vm/run2.sh \
+		-k $(CLUSTER_KVER) -t $$(( 600 + 600 * $(CLUSTER_ROUNDS) )) \
+		tests/vm/cluster.sh build/kmod-$(CLUSTER_KVER)/kiss.ko
 
 # kiss against LIO and raw null_blk in one VM (not part of check); see
 # bench/README.md.  BENCH_KVER=6.12, BENCH_RUNTIME=SECS, ...
