@@ -84,6 +84,7 @@ checkpatch() {
 
 kernels=$(tests/vm/kernels.sh stock)
 k61=$(tests/vm/kernels.sh 6.1)
+k612=$(tests/vm/kernels.sh 6.12)
 debug_kernel=$(tests/vm/kernels.sh debug)
 
 step userspace make -s -C userspace
@@ -103,7 +104,7 @@ vm_suite() {	# KVER: run the VM tests for KVER, noting "NAME STATUS SECS"
 	# Generous limits under TCG; a hang still ends.
 	case $k in *-kissdebug) quick=1 limit=1800 ;; esac
 	: > "$status"
-	for t in smoke configfs saverestore iscsi pr alua tmf pdu libiscsi libiscsi-r2t; do
+	for t in smoke configfs saverestore iscsi pr alua dkms tmf pdu libiscsi libiscsi-r2t; do
 		name=vm-$t-$k
 		want "$name" || continue
 		# The debug kernel (KASAN) is slow: a bounded subset there.
@@ -113,6 +114,8 @@ vm_suite() {	# KVER: run the VM tests for KVER, noting "NAME STATUS SECS"
 		# ALUA: the kernel code is the same on each; Linux 6.1's
 		# scsi_dh_alua is the initiator.
 		[ "$t" = alua ] && [ "$k" != "$k61" ] && continue
+		# A DKMS install that serves: on the 6.12 stock kernel only.
+		[ "$t" = dkms ] && [ "$k" != "$k612" ] && continue
 		# Not on the debug kernel within CI's 90 minutes: save/restore
 		# is mostly kissctl; the PDU battery's quick subset takes ~10
 		# minutes there (run it by hand: KISS_QUICK=1 tests/vm/run.sh
@@ -132,6 +135,11 @@ vm_suite() {	# KVER: run the VM tests for KVER, noting "NAME STATUS SECS"
 				tests/vm/run.sh -k "$k" -t 1800 \
 				tests/vm/libiscsi.sh "$ko" \
 				"$logs/libiscsi-r2t.expect" ;;
+		dkms)
+			# dkms build and depmod on the host: build-dkms.sh says why.
+			tests/vm/build-dkms.sh "$k" "build/dkms-$k/out" &&
+				tests/vm/run.sh -k "$k" -t "$limit" \
+				tests/vm/dkms.sh "build/dkms-$k/out" ;;
 		*)
 			KISS_QUICK=$quick tests/vm/run.sh -k "$k" -t "$limit" \
 				"tests/vm/$t.sh" "$ko" ;;
