@@ -14,8 +14,8 @@
 #    one: OUTDIR/depmod/ has the modules.* files it wrote (xz-compressed
 #    modules make a full depmod cost ~10 s of CPU natively).
 #
-# Nothing is written outside build/dkms-KVER/ and OUTDIR: private DKMS
-# trees and signing key.
+# Nothing is written outside build/dkms-KVER/ (private DKMS trees and
+# signing key) and OUTDIR, which may be build/dkms-KVER/out.
 set -eu
 
 [ $# -eq 2 ] || { echo "usage: $0 KVER OUTDIR" >&2; exit 2; }
@@ -31,7 +31,7 @@ command -v dkms >/dev/null || { echo "$0: dkms missing (.ci/install-deps)" >&2; 
 ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$root/dkms.conf")
 [ -n "$ver" ] || { echo "$0: no PACKAGE_VERSION in dkms.conf" >&2; exit 1; }
 
-rm -rf "$work"
+rm -rf "$work/src" "$work/dkms" "$work/stage"
 mkdir -p "$work/src" "$work/dkms" "$outdir"
 outdir=$(cd "$outdir" && pwd)
 make -s -C "$root" install-dkms DESTDIR="$work/src"

@@ -4,7 +4,7 @@
 # kiss installed with DKMS in a 6.12 guest, then serving: modprobe must load
 # the module DKMS installed under /lib/modules (not a build/kmod-* one), and
 # open-iscsi logs in over 127.0.0.1 and writes and reads back a brd LUN.
-# Ends with "dkms remove", which must take the module away.
+# (Without DIR, also "dkms remove", which must take the module away.)
 #
 # DIR (tests/vm/build-dkms.sh KVER DIR, as make check does): kiss.ko built
 # by dkms on the host for this kernel, as on a kernel upgrade, in DKMS's
@@ -44,9 +44,10 @@ command -v dkms >/dev/null || { echo "not ok - dkms is not installed (.ci/instal
 [ ! -e /sys/module/kiss ] || { echo "not ok - kiss is already loaded"; exit 1; }
 
 dir=${1:+$(cd "$1" && pwd)}
-nodepmod=${dir:+--no-depmod}
 # No DKMS state from the host may stand in for what this test does.
-check "kiss not known to DKMS yet" sh -c "! dkms status kiss | grep -q ."
+# (Files, not "dkms status": under TCG each dkms command costs 10-60 s.)
+check "kiss not known to DKMS yet" test ! -e /var/lib/dkms/kiss
+[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd	# no udev here; dkms uses <(...)
 if [ -n "$dir" ]; then
 	check "dkms ldtarball" dkms ldtarball "$dir/kiss-$ver-$kver.dkms.tar.gz"
 else
@@ -56,7 +57,7 @@ check "dkms.conf in /usr/src/kiss-$ver" cmp "$VM_DIR/dkms.conf" "/usr/src/kiss-$
 phase "sources"
 if [ -n "$dir" ]; then
 	check "dkms install -k $kver (built on the host)" \
-		dkms install "kiss/$ver" -k "$kver" "$nodepmod"
+		dkms install "kiss/$ver" -k "$kver" --no-depmod
 	# depmod's output for this /lib/modules from the host, if it was
 	# made for the kiss.ko that dkms just installed
 	for inst in "/lib/modules/$kver/updates/dkms/kiss.ko"*; do break; done
@@ -69,7 +70,7 @@ else
 	fi
 	phase "dkms install (build + depmod)"
 fi
-check "dkms status: installed" sh -c "dkms status kiss/$ver -k '$kver' | grep -q ': installed'"
+check "dkms has it installed for $kver" test -L "/var/lib/dkms/kiss/kernel-$kver-x86_64"
 
 # The file DKMS built, and where it installed it.
 for built in "/var/lib/dkms/kiss/$ver/$kver/x86_64/module/kiss.ko"*; do break; done
@@ -107,9 +108,11 @@ check "kissctl clear" "$KISSCTL" clear
 check "rmmod kiss" rmmod kiss
 phase "login + I/O"
 
-# shellcheck disable=SC2086 # an option or nothing
-check "dkms remove" dkms remove "kiss/$ver" --all $nodepmod
-check "module gone from /lib/modules" sh -c "! ls /lib/modules/$kver/updates/dkms/kiss.ko*"
-check "kiss gone from DKMS" sh -c "! dkms status kiss | grep -q ."
-phase "dkms remove"
+# What removing the package does; by hand only (60 s and more under TCG).
+if [ -z "$dir" ]; then
+	check "dkms remove" dkms remove "kiss/$ver" --all
+	check "module gone from /lib/modules" sh -c "! ls /lib/modules/$kver/updates/dkms/kiss.ko*"
+	check "kiss gone from DKMS" test ! -e /var/lib/dkms/kiss
+	phase "dkms remove"
+fi
 finish
