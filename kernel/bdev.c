@@ -359,17 +359,24 @@ static void kiss_bdev_write_from(struct kiss_cmd *cmd, u32 off, u64 lba,
 	submit_bio(bio);
 }
 
+/* What is done with the blocks read into private pages. */
+enum kiss_bdev_cmp_op {
+	KISS_BDEV_COMPARE,		/* VERIFY, BYTCHK=1 */
+	KISS_BDEV_COMPARE_WRITE,	/* COMPARE AND WRITE */
+	KISS_BDEV_OR_WRITE,		/* ORWRITE */
+};
+
 /*
- * VERIFY with BYTCHK=1 and COMPARE AND WRITE: the blocks are read into
- * private pages and compared with the Data-Out buffer in process context (a megabyte of
- * memcmp does not belong in a bio completion).
+ * VERIFY with BYTCHK=1, COMPARE AND WRITE and ORWRITE: the blocks are
+ * read into private pages and compared with, or ORed into, the Data-Out
+ * buffer in process context (a megabyte of memcmp does not belong in a
+ * bio completion).
  */
 struct kiss_bdev_cmp {
 	struct work_struct	work;
 	struct kiss_cmd		*cmd;
 	u32			len;
-	/* COMPARE AND WRITE: on a match, write the rest of the data here */
-	bool			then_write;
+	enum kiss_bdev_cmp_op	op;
 	bool			fua;
 	u64			lba;
 	unsigned int		nr_pages;
@@ -396,14 +403,43 @@ static u32 kiss_bdev_mismatch(const u8 *a, const u8 *b, u32 len)
 	return i;
 }
 
+/* ORWRITE (SBC-3 5.8): the medium's blocks ORed into the Data-Out buffer */
+static void kiss_bdev_or(struct kiss_bdev_cmp *cmp)
+{
+	struct kiss_cmd *cmd = cmp->cmd;
+	u32 off, j;
+	unsigned int i;
+
+	for (i = 0, off = 0; off < cmp->len; i++, off += PAGE_SIZE) {
+		u32 len = min_t(u32, cmp->len - off, PAGE_SIZE);
+		u8 *a = kmap_local_page(cmd->bvec[i].bv_page);
+		u8 *b = kmap_local_page(cmp->pages[i]);
+
+		for (j = 0; j < len; j++)
+			a[j] |= b[j];
+		kunmap_local(b);
+		kunmap_local(a);
+	}
+}
+
 static void kiss_bdev_cmp_work(struct work_struct *work)
 {
 	struct kiss_bdev_cmp *cmp = container_of(work, struct kiss_bdev_cmp,
 						 work);
 	struct kiss_cmd *cmd = cmp->cmd;
+	u64 lba = cmp->lba;
+	bool fua = cmp->fua;
 	u32 off = 0;
 	unsigned int i;
 
+	if (cmp->op == KISS_BDEV_OR_WRITE) {
+		kiss_bdev_or(cmp);
+		off = cmp->len;
+		kiss_bdev_cmp_free(cmp);
+		kiss_bdev_write_from(cmd, 0, lba, off >> cmd->lun->block_shift,
+				     fua);
+		return;
+	}
 	for (i = 0; off < cmp->len; i++) {
 		u32 len = min_t(u32, cmp->len - off, PAGE_SIZE);
 		u8 *a = kmap_local_page(cmd->bvec[i].bv_page);
@@ -428,10 +464,7 @@ static void kiss_bdev_cmp_work(struct work_struct *work)
 		}
 		off += len;
 	}
-	if (cmp->then_write && off >= cmp->len) {
-		u64 lba = cmp->lba;
-		bool fua = cmp->fua;
-
+	if (cmp->op == KISS_BDEV_COMPARE_WRITE && off >= cmp->len) {
 		off = cmp->len;
 		kiss_bdev_cmp_free(cmp);
 		kiss_bdev_write_from(cmd, off, lba, off >> cmd->lun->block_shift,
@@ -462,7 +495,7 @@ static void kiss_bdev_cmp_end_io(struct bio *bio)
 }
 
 static void kiss_bdev_cmp_start(struct kiss_cmd *cmd, u64 lba, u32 nr_blocks,
-				bool then_write, bool fua)
+				enum kiss_bdev_cmp_op op, bool fua)
 {
 	struct kiss_lun *lun = cmd->lun;
 	u32 len = nr_blocks << lun->block_shift;
@@ -484,7 +517,7 @@ static void kiss_bdev_cmp_start(struct kiss_cmd *cmd, u64 lba, u32 nr_blocks,
 		goto err;
 	cmp->cmd = cmd;
 	cmp->len = len;
-	cmp->then_write = then_write;
+	cmp->op = op;
 	cmp->fua = fua;
 	cmp->lba = lba;
 	for (i = 0; i < nr_pages; i++) {
@@ -528,7 +561,7 @@ err:
  */
 void kiss_bdev_compare(struct kiss_cmd *cmd, u64 lba, u32 nr_blocks)
 {
-	kiss_bdev_cmp_start(cmd, lba, nr_blocks, false, false);
+	kiss_bdev_cmp_start(cmd, lba, nr_blocks, KISS_BDEV_COMPARE, false);
 }
 
 /**
@@ -545,5 +578,20 @@ void kiss_bdev_compare(struct kiss_cmd *cmd, u64 lba, u32 nr_blocks)
 void kiss_bdev_compare_and_write(struct kiss_cmd *cmd, u64 lba,
 				 u32 nr_blocks, bool fua)
 {
-	kiss_bdev_cmp_start(cmd, lba, nr_blocks, true, fua);
+	kiss_bdev_cmp_start(cmd, lba, nr_blocks, KISS_BDEV_COMPARE_WRITE, fua);
+}
+
+/**
+ * kiss_bdev_orwrite - the I/O of ORWRITE(16) (SBC-3 5.8)
+ * @cmd: the command; its data holds @nr_blocks blocks
+ * @lba: first logical block
+ * @nr_blocks: number of blocks
+ * @fua: force unit access for the write
+ *
+ * Reads the blocks, ORs them into the command's data and writes that
+ * back.  Atomicity is the caller's, as for COMPARE AND WRITE.
+ */
+void kiss_bdev_orwrite(struct kiss_cmd *cmd, u64 lba, u32 nr_blocks, bool fua)
+{
+	kiss_bdev_cmp_start(cmd, lba, nr_blocks, KISS_BDEV_OR_WRITE, fua);
 }

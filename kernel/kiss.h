@@ -502,6 +502,7 @@ void kiss_bdev_write_same(struct kiss_cmd *cmd, u64 lba, u64 nr_blocks);
 void kiss_bdev_compare(struct kiss_cmd *cmd, u64 lba, u32 nr_blocks);
 void kiss_bdev_compare_and_write(struct kiss_cmd *cmd, u64 lba,
 				 u32 nr_blocks, bool fua);
+void kiss_bdev_orwrite(struct kiss_cmd *cmd, u64 lba, u32 nr_blocks, bool fua);
 
 /* pr.c: reservations and unit attentions */
 struct kiss_cdb;

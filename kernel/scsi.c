@@ -1018,6 +1018,23 @@ static void kiss_scsi_caw(struct kiss_cmd *cmd, const struct kiss_cdb *c)
 	kiss_bdev_compare_and_write(cmd, c->lba, c->nr_blocks, c->fua);
 }
 
+/*
+ * ORWRITE reads, ORs and writes back: it holds the same lock as COMPARE
+ * AND WRITE, so that the two never interleave on a LUN.
+ */
+static void kiss_scsi_orwrite(struct kiss_cmd *cmd, const struct kiss_cdb *c)
+{
+	u32 nr = cmd->buf_len >> cmd->lun->block_shift;
+
+	if (!nr) {
+		kiss_cmd_done(cmd);
+		return;
+	}
+	down(&cmd->lun->caw_sem);
+	cmd->scsi_priv[0] |= KISS_PRIV_CAW_LOCKED;
+	kiss_bdev_orwrite(cmd, c->lba, nr, c->fua);
+}
+
 static void kiss_scsi_verify(struct kiss_cmd *cmd, const struct kiss_cdb *c)
 {
 	/* BYTCHK=0: the medium is whatever the device says it is */
@@ -1067,6 +1084,9 @@ void kiss_scsi_exec(struct kiss_cmd *cmd)
 		return;
 	case KISS_SCSI_COMPARE_AND_WRITE:
 		kiss_scsi_caw(cmd, &c);
+		return;
+	case KISS_SCSI_ORWRITE_16:
+		kiss_scsi_orwrite(cmd, &c);
 		return;
 	case KISS_SCSI_WRITE_SAME_10:
 	case KISS_SCSI_WRITE_SAME_16:

@@ -278,7 +278,15 @@ static const struct kiss_opcode_info kiss_opcodes[] = {
 		.ignore = { 0, 0x03, [14] = 0xc0 | KISS_GRP_IGN,
 			    [15] = KISS_CTL_IGN },
 	}, {
+		/* SBC-3 5.8: byte 1 bit 1 is FUA_NV, a hint */
 		.name = "ORWRITE(16)", .opcode = 0x8b, .cdb_len = 16,
+		.kind = KISS_CDB_WRITE,
+		.flags = KISS_OPF_DECODED | KISS_OPF_WRITE,
+		.usage = { 0x8b, 0xf8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+			   0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0,
+			   KISS_CTL_USE },
+		.ignore = { 0, 0x02, [14] = KISS_GRP_IGN,
+			    [15] = KISS_CTL_IGN },
 	}, {
 		.name = "WRITE AND VERIFY(16)", .opcode = 0x8e, .cdb_len = 16,
 		.kind = KISS_CDB_WRITE,
@@ -924,6 +932,7 @@ static int kiss_cdb_fields(const u8 *cdb, struct kiss_cdb *c)
 	case KISS_SCSI_WRITE_10:
 	case KISS_SCSI_WRITE_12:
 	case KISS_SCSI_WRITE_16:
+	case KISS_SCSI_ORWRITE_16:
 		return kiss_cdb_rw(cdb, c);
 	case KISS_SCSI_VERIFY_10:
 	case KISS_SCSI_VERIFY_12:
