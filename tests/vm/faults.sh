@@ -59,9 +59,13 @@ parts=${KISS_TEST_FAULTS_PARTS:-cuts dmerr logins inject}
 if [ "$long" = 1 ]; then
 	cuts=20 cut_every=5 fio_size=16m cycles=1000 rejects=10000 inject=400 dd_secs=60
 elif [ "$quick" = 1 ]; then
-	cuts=4 cut_every=3 fio_size=2m cycles=50 rejects=150 inject=60 dd_secs=15
+	# The debug kernel under TCG: every process it starts costs
+	# seconds.  The cuts run on the stock kernels; dropped connections
+	# and open-iscsi's recovery still happen here, under injection.
+	cuts=2 cut_every=3 fio_size=1m cycles=20 rejects=30 inject=30 dd_secs=10
+	[ -z "${KISS_TEST_FAULTS_PARTS:-}" ] && parts="dmerr inject logins"
 else
-	cuts=4 cut_every=2 fio_size=2m cycles=100 rejects=300 inject=60 dd_secs=15
+	cuts=3 cut_every=2 fio_size=1m cycles=60 rejects=150 inject=60 dd_secs=15
 fi
 want() { case " $parts " in *" $1 "*) return 0 ;; esac; return 1; }
 t0=$SECONDS
@@ -108,8 +112,7 @@ node_logout() {	# TARGET
 }
 # The session to TARGET is logged in (again), within SECS.
 wait_logged_in() {	# TARGET SECS
-	local i
-	for i in $(seq 1 $(($2 * 5))); do
+	for _ in $(seq 1 $(($2 * 5))); do
 		iscsiadm -m session -P 1 2>/dev/null | awk -v t="$1" '
 			/^Target: / { on = ($2 == t) }
 			on && /iSCSI Session State: LOGGED_IN/ { found = 1 }
@@ -120,7 +123,7 @@ wait_logged_in() {	# TARGET SECS
 }
 # The /dev/sdX of LUN on the session to TARGET.
 lun_disk() {	# TARGET LUN
-	local i dev
+	local dev
 	for _ in $(seq 1 100); do
 		dev=$(iscsiadm -m session -P 3 2>/dev/null | awk -v t="$1" -v l="$2" '
 			/^Target: / { on = ($2 == t) }
@@ -167,6 +170,10 @@ if want cuts; then
 		: > /tmp/cuts
 		(
 			for c in $(seq 1 "$cuts"); do
+				# Each cut once the initiator is back from
+				# the last one: a cut that finds nothing to
+				# kill shows it was not.
+				wait_logged_in "$T" 60
 				sleep "$cut_every"
 				# Odd cuts kill kiss's end, even ones the
 				# initiator's; never the listening socket.
@@ -242,7 +249,6 @@ if want dmerr; then
 		sg_turs "$bdev" >/dev/null 2>&1
 		err0=$(cat $L/stat_errors)
 		check "WRITE(10) in the linear half: GOOD" sgw 0
-		check "READ(10) in the linear half returns it" sh -c "sg_raw -r $((16 * bbs)) -o /tmp/sg.data $bdev $(cdb10 0x28 0) >/dev/null 2>&1 && cmp /tmp/sg.data /tmp/blk16"
 		check_fails "WRITE(10) in the error half: not GOOD" sgw $((hb + 64))
 		check "... CHECK CONDITION, MEDIUM ERROR, WRITE ERROR (03/0c/00)" medium_write_error
 		sed -n '/SCSI Status/,/Additional sense/p' /tmp/sg.out | sed 's/^/#   /'
@@ -250,8 +256,7 @@ if want dmerr; then
 		check "... 03/0c/00" medium_write_error
 		check_fails "READ(10) in the error half: not GOOD" sgr $((hb + 64))
 		check "... CHECK CONDITION, MEDIUM ERROR, UNRECOVERED READ ERROR (03/11/00)" medium_read_error
-		check_fails "dd oflag=direct into the error half fails" dd if=/tmp/blk16 of="$bdev" bs=$((16 * bbs)) seek=$((hb / 16 + 4)) count=1 oflag=direct status=none
-		check "LUN counted the errors" test "$(cat $L/stat_errors)" -ge $((err0 + 4))
+		check "LUN counted the errors" test "$(cat $L/stat_errors)" -ge $((err0 + 3))
 		# The device fails under a running writer.
 		dd if=/dev/zero of="$bdev" bs=64k count=$((half * 512 / 65536)) oflag=direct status=none 2>/tmp/dd.err &
 		dd_pid=$!
@@ -423,36 +428,57 @@ if want inject; then
 fi
 
 # ------------------------------------------------------------------ live
+# fio against LUN 0 for up to 60 s, in the background; its exit status
+# lands in /tmp/fio-live.rc.
+fio_live() {	# DEV
+	rm -f /tmp/fio-live.rc
+	(
+		timeout 300 fio --name=live --filename="$1" --direct=1 \
+			--ioengine=libaio --rw=randrw --bs=4k --iodepth=32 \
+			--size=32m --time_based --runtime=60 \
+			--output=/tmp/fio-live.out >/dev/null 2>&1
+		echo $? > /tmp/fio-live.rc
+	) &
+	live_pid=$!
+}
 if want live; then
-	check "login (live)" wait_logged_in "$T" 1 || node_login "$T"
+	wait_logged_in "$T" 1 || node_login "$T"
 	dev=$(lun_disk "$T" 0)
-	iscsiadm -m node -T "$T" -p "$P" -o update -n node.session.timeo.replacement_timeout -v 10
+	check "disk for the live part" test -n "$dev"
+	# I/O fails 10 s after the target goes away for good.
+	iscsiadm -m node -T "$T" -p "$P" -o update \
+		-n node.session.timeo.replacement_timeout -v 10
 	if [ -n "$dev" ]; then
-		fio_live() {
-			timeout 300 fio --name=live --filename="$dev" --direct=1 --ioengine=libaio \
-				--rw=randrw --bs=4k --iodepth=32 --size=32m --time_based --runtime=60 \
-				--output=/tmp/fio-live.out >/dev/null 2>&1
-			echo $? > /tmp/fio-live.rc
-		}
-		fio_live &
+		fio_live "$dev"
 		sleep 5
 		check_fails "rmmod kiss while fio runs: refused" rmmod kiss
-		check "LUN delete while fio runs" "$KISSCTL" lun del "$T" 0
+		check "fio still running when the LUN goes" kill -0 "$live_pid"
 		start=$SECONDS
-		wait
-		echo "# live: fio ended $((SECONDS - start)) s after the LUN went, exit $(cat /tmp/fio-live.rc)"
-		check "fio saw errors after the LUN went" test "$(cat /tmp/fio-live.rc)" -ne 0
-		check "fio ended (no hang)" test "$(cat /tmp/fio-live.rc)" -ne 124
+		check "LUN delete while fio runs" "$KISSCTL" lun del "$T" 0
+		wait "$live_pid"
+		echo "# live: fio ended $((SECONDS - start)) s after the LUN delete began, exit $(cat /tmp/fio-live.rc)"
+		check "fio failed once the LUN was gone" test "$(cat /tmp/fio-live.rc)" -ne 0
+		check "fio ended by itself (no hang)" test "$(cat /tmp/fio-live.rc)" -ne 124
 		check "lun add again" "$KISSCTL" lun add "$T" 0 /dev/ram0
-		iscsiadm -m session -R >/dev/null 2>&1
+		node_logout "$T"
+		check "login again" node_login "$T"
+		iscsiadm -m node -T "$T" -p "$P" -o update \
+			-n node.session.timeo.replacement_timeout -v 10
 		dev=$(lun_disk "$T" 0)
-		fio_live &
+		check "disk again" test -n "$dev"
+		fio_live "$dev"
 		sleep 5
+		check "fio running when the target is disabled" kill -0 "$live_pid"
 		start=$SECONDS
 		check "target disable while fio runs" "$KISSCTL" target set "$T" enable=0
-		wait
-		echo "# live: fio ended $((SECONDS - start)) s after the target was disabled, exit $(cat /tmp/fio-live.rc)"
-		check "fio ended within replacement_timeout + 60 s" test $((SECONDS - start)) -le 70
+		wait "$live_pid"
+		secs=$((SECONDS - start))
+		echo "# live: fio ended $secs s after the target was disabled, exit $(cat /tmp/fio-live.rc)"
+		check "fio failed once the target was gone" test "$(cat /tmp/fio-live.rc)" -ne 0
+		# replacement_timeout (10 s) plus the midlayer's own
+		# handling; far below fio's 60 s run.
+		check "fio ended within 45 s of the disable" test "$secs" -le 45
+		check "no session left on the disabled target" sh -c "! '$KISSCTL' session list | grep -q '$I'"
 		check "target enable" "$KISSCTL" target set "$T" enable=1
 	fi
 	lap live
