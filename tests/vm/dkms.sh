@@ -16,8 +16,8 @@
 # under TCG.
 #
 # Without DIR all of it happens here: make install-dkms, then dkms install
-# builds kiss.ko and runs depmod.  That takes ~20 minutes under TCG: by
-# hand only, with run.sh -t 2400.
+# builds kiss.ko and runs depmod.  By hand only, with a long run.sh -t:
+# a run with -t 900 on a busy 2-CPU host had not finished the compile.
 #
 # The guest's root is the host's (read-only) under a tmpfs overlay, so
 # /usr/src, /var/lib/dkms and /lib/modules are writable and nothing here
