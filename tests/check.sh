@@ -117,7 +117,7 @@ vm_suite() {	# KVER: run the VM tests for KVER, noting "NAME STATUS SECS"
 		# A DKMS install that serves: on the 6.12 stock kernel only.
 		[ "$t" = dkms ] && [ "$k" != "$k612" ] && continue
 		# The Cockpit page in headless Chromium: userspace only, so on
-		# the 6.12 stock kernel only (~3 min under TCG on a quiet host).
+		# the 6.12 stock kernel only (418 s with the host at load 11).
 		[ "$t" = cockpit ] && [ "$k" != "$k612" ] && continue
 		# Not on the debug kernel within CI's 90 minutes: save/restore
 		# is mostly kissctl; the PDU battery's quick subset takes ~10
