@@ -681,6 +681,19 @@ static int kiss_emul_rtpg(struct kiss_cmd *cmd, const struct kiss_cdb *c,
 				buf);
 }
 
+/*
+ * READ DEFECT DATA (SBC-3 5.16, 5.17): a block device under kiss has no
+ * defect list of its own to show, so the lists asked for are valid and
+ * empty, in the format asked for.
+ */
+static int kiss_emul_read_defect_data(struct kiss_cmd *cmd,
+				      const struct kiss_cdb *c, u8 *buf)
+{
+	/* PLISTV, GLISTV are where REQ_PLIST, REQ_GLIST were */
+	buf[1] = c->u.defect.lists | c->u.defect.format;
+	return c->opcode == KISS_SCSI_READ_DEFECT_DATA_10 ? 4 : 8;
+}
+
 static int kiss_emul_copy_op_params(struct kiss_cmd *cmd,
 				    const struct kiss_cdb *c, u8 *buf)
 {
@@ -1129,6 +1142,10 @@ void kiss_scsi_exec(struct kiss_cmd *cmd)
 		return;
 	case KISS_SCSI_EXTENDED_COPY:
 		kiss_xcopy(cmd);
+		return;
+	case KISS_SCSI_READ_DEFECT_DATA_10:
+	case KISS_SCSI_READ_DEFECT_DATA_12:
+		kiss_scsi_emulate(cmd, &c, kiss_emul_read_defect_data);
 		return;
 	case KISS_SCSI_RECEIVE_COPY_RESULTS:
 		/* OPERATING PARAMETERS, the one service action decoded */

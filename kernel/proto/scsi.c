@@ -167,7 +167,12 @@ static const struct kiss_opcode_info kiss_opcodes[] = {
 		.ignore = { 0, KISS_LUN_IGN | 0x05, 0, 0, 0, 0, KISS_GRP_IGN,
 			    0, 0, KISS_CTL_IGN },
 	}, {
+		/* SBC-3 5.16: no defects to report, in any format */
 		.name = "READ DEFECT DATA(10)", .opcode = 0x37, .cdb_len = 10,
+		.flags = KISS_OPF_DECODED,
+		.usage = { 0x37, 0, 0x1f, 0, 0, 0, 0, 0xff, 0xff,
+			   KISS_CTL_USE },
+		.ignore = { 0, KISS_LUN_IGN, [9] = KISS_CTL_IGN },
 	}, {
 		/* PBDATA and LBDATA are evaluated only to be refused. */
 		.name = "WRITE SAME(10)", .opcode = 0x41, .cdb_len = 10,
@@ -404,6 +409,10 @@ static const struct kiss_opcode_info kiss_opcodes[] = {
 			    [11] = KISS_CTL_IGN },
 	}, {
 		.name = "READ DEFECT DATA(12)", .opcode = 0xb7, .cdb_len = 12,
+		.flags = KISS_OPF_DECODED,
+		.usage = { 0xb7, 0x1f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+			   0xff, 0xff, 0, KISS_CTL_USE },
+		.ignore = { [11] = KISS_CTL_IGN },
 	},
 };
 
@@ -1030,6 +1039,16 @@ static int kiss_cdb_fields(const u8 *cdb, struct kiss_cdb *c)
 		return 0;
 	case KISS_SCSI_EXTENDED_COPY:
 		c->param_len = get_unaligned_be32(cdb + 10);
+		return 0;
+	case KISS_SCSI_READ_DEFECT_DATA_10:
+		c->u.defect.lists = cdb[2] & 0x18;
+		c->u.defect.format = cdb[2] & 0x07;
+		c->alloc_len = get_unaligned_be16(cdb + 7);
+		return 0;
+	case KISS_SCSI_READ_DEFECT_DATA_12:
+		c->u.defect.lists = cdb[1] & 0x18;
+		c->u.defect.format = cdb[1] & 0x07;
+		c->alloc_len = get_unaligned_be32(cdb + 6);
 		return 0;
 	case KISS_SCSI_RECEIVE_COPY_RESULTS:
 		c->alloc_len = get_unaligned_be32(cdb + 10);

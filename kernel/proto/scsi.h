@@ -313,6 +313,10 @@ struct kiss_cdb {
 			u8	format;		/* PARAMETER DATA FORMAT */
 		} rtpg;
 		struct {
+			u8	lists;		/* REQ_PLIST | REQ_GLIST */
+			u8	format;		/* DEFECT LIST FORMAT */
+		} defect;
+		struct {
 			u8	scope;
 			u8	type;
 		} pr_out;

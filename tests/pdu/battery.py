@@ -1045,6 +1045,20 @@ def gen_controls():
         return True, 'unsolicited Data-Out write: %s' % p.describe()
     case('control/unsolicited-data-out', 'ffp', custom=unsolicited)
 
+    def defects(c):
+        """READ DEFECT DATA(10) and (12): both lists valid and empty,
+        in the format asked for (SBC-3 5.16, 5.17)."""
+        st, d, p = c.scsi(bytes([0x37, 0, 0x18 | 5, 0, 0, 0, 0, 0, 16, 0]),
+                          read_len=16)
+        if st != 0 or d != bytes([0, 0x18 | 5, 0, 0]):
+            return False, '(10): %s %s' % (p.describe(), d.hex())
+        st, d, p = c.scsi(bytes([0xb7, 0x08 | 4, 0, 0, 0, 0, 0, 0, 0, 16,
+                                 0, 0]), read_len=16)
+        if st != 0 or d != bytes([0, 0x08 | 4]) + bytes(6):
+            return False, '(12): %s %s' % (p.describe(), d.hex())
+        return True, 'empty lists, headers of 4 and 8 bytes'
+    case('control/read-defect-data', 'ffp', custom=defects)
+
     def scsi(name, cdb, flags, edtl, key, lun=0):
         case('scsi/%s' % name, 'ffp', send_hdr(
             lambda c: c.scsi_bhs(cdb, flags, edtl, lun=lun)),
