@@ -1070,23 +1070,33 @@ static ssize_t kiss_lun_readonly_show(struct config_item *item, char *page)
 	return sprintf(page, "%d\n", READ_ONCE(kiss_to_lun(item)->readonly));
 }
 
-static ssize_t kiss_lun_readonly_store(struct config_item *item,
-				       const char *page, size_t count)
+/* A LUN flag that can change only while the LUN is disabled. */
+static ssize_t kiss_lun_flag_store(struct config_item *item, const char *attr,
+				   const char *page, size_t count, bool *flag)
 {
 	struct kiss_lun *lun = kiss_to_lun(item);
 	ssize_t ret = count;
-	bool ro;
+	bool v;
 
-	if (kiss_cfs_bool01(item, "readonly", page, &ro))
+	if (kiss_cfs_bool01(item, attr, page, &v))
 		return -EINVAL;
 	mutex_lock(&kiss_cfg_mutex);
-	/* the device is open read-write or read-only: decided at enable */
-	if (lun->enabled && ro != lun->readonly)
+	if (lun->enabled && v != *flag) {
+		kiss_cfs_warn(item, attr, "cannot change while the LUN is enabled");
 		ret = -EBUSY;
-	else
-		WRITE_ONCE(lun->readonly, ro);
+	} else {
+		WRITE_ONCE(*flag, v);
+	}
 	mutex_unlock(&kiss_cfg_mutex);
 	return ret;
+}
+
+/* The device is opened read-write or read-only: decided at enable. */
+static ssize_t kiss_lun_readonly_store(struct config_item *item,
+				       const char *page, size_t count)
+{
+	return kiss_lun_flag_store(item, "readonly", page, count,
+				   &kiss_to_lun(item)->readonly);
 }
 
 static ssize_t kiss_lun_shared_show(struct config_item *item, char *page)
@@ -1102,21 +1112,8 @@ static ssize_t kiss_lun_shared_show(struct config_item *item, char *page)
 static ssize_t kiss_lun_shared_store(struct config_item *item,
 				     const char *page, size_t count)
 {
-	struct kiss_lun *lun = kiss_to_lun(item);
-	ssize_t ret = count;
-	bool shared;
-
-	if (kiss_cfs_bool01(item, "shared", page, &shared))
-		return -EINVAL;
-	mutex_lock(&kiss_cfg_mutex);
-	if (lun->enabled && shared != lun->shared) {
-		kiss_cfs_warn(item, "shared", "cannot change while the LUN is enabled");
-		ret = -EBUSY;
-	} else {
-		WRITE_ONCE(lun->shared, shared);
-	}
-	mutex_unlock(&kiss_cfg_mutex);
-	return ret;
+	return kiss_lun_flag_store(item, "shared", page, count,
+				   &kiss_to_lun(item)->shared);
 }
 
 /*

@@ -44,8 +44,11 @@ else
 	echo "not ok $checks - wire checks (exit $rc)"
 fi
 
-# The Linux initiator: scsi_dh_alua, as dm-multipath would use it.
-modprobe scsi_dh_alua
+# The Linux initiator: scsi_dh_alua, as dm-multipath would use it.  The
+# debug kernel is built without SCSI_DH: there the path checks are left
+# out, said so.
+dh=1
+modprobe scsi_dh_alua 2>/dev/null || { dh=0; echo "# no scsi_dh_alua in $(uname -r): initiator-side ALUA checks skipped"; }
 iscsid_start "$I"
 check "discovery" iscsiadm -m discovery -t st -p "$P"
 check "login" iscsiadm -m node -T "$T" -p "$P" --login
@@ -53,8 +56,8 @@ dev=$(wait_for_disk "$T")
 sdev=/sys/block/${dev#/dev/}/device
 echo "# disk: $dev"
 state_is() {	# STATE: wait for the initiator's view of the path
-	local i
-	for i in $(seq 1 100); do
+	local _
+	for _ in $(seq 1 100); do
 		[ "$(cat "$sdev/access_state" 2>/dev/null)" = "$1" ] && return 0
 		# A command delivers the unit attention that makes
 		# scsi_dh_alua ask the target again.
@@ -65,24 +68,26 @@ state_is() {	# STATE: wait for the initiator's view of the path
 	return 1
 }
 rd() { dd if="$dev" of=/dev/null bs=4096 count=1 iflag=direct status=none; }
-check "scsi_dh_alua attached" test "$(cat "$sdev/dh_state")" = alua
-check "path active/optimized" state_is active/optimized
-check "read" rd
-echo standby > "$TD/alua/state"
-check "the initiator sees standby" state_is standby
-check_fails "no I/O through a standby path" rd
 rtpg_says() {	# WORD: sg_rtpg decodes the group's state as WORD
 	local out
 	out=$(sg_rtpg -d "$dev" 2>&1)
 	echo "$out"
 	echo "$out" | grep -qi "access state.*$1"
 }
+if [ "$dh" = 1 ]; then
+check "scsi_dh_alua attached" test "$(cat "$sdev/dh_state")" = alua
+check "path active/optimized" state_is active/optimized
+check "read" rd
+echo standby > "$TD/alua/state"
+check "the initiator sees standby" state_is standby
+check_fails "no I/O through a standby path" rd
 check "sg_rtpg: standby" rtpg_says standby
 echo active/non-optimized > "$TD/alua/state"
 check "the initiator sees active/non-optimized" state_is active/non-optimized
 check "read again" rd
 echo active/optimized > "$TD/alua/state"
 check "the initiator sees active/optimized" state_is active/optimized
+fi
 
 # The device grows from 16 to 24 MiB under the LUN.
 ua_says() {	# WORD: sg_turs reports a unit attention mentioning WORD

@@ -30,7 +30,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 expect_src=${1:-$here/expect/libiscsi.expect}
 results=${2:-${VM_RESULTS:-/tmp}/libiscsi-lio.results}
-per_test=${KISS_LIBISCSI_TIMEOUT:-60}
+per_test=${KISS_TEST_LIBISCSI_TIMEOUT:-60}	# seconds per test
 T=iqn.2003-01.org.linux-iscsi:libiscsi
 I1=iqn.2007-10.com.github:sahlberg:libiscsi:iscsi-test
 I2=iqn.2007-10.com.github:sahlberg:libiscsi:iscsi-test-2
