@@ -1404,7 +1404,7 @@ static int kiss_conn_alloc_slots(struct kiss_conn *conn, u32 depth)
 			       sizeof(*conn->bvecs), GFP_KERNEL);
 	conn->slot_map = bitmap_zalloc(conn->nr_cmds, GFP_KERNEL);
 	if (!conn->cmds || !conn->bvecs || !conn->slot_map)
-		return -ENOMEM;
+		goto err_free;
 	for (i = 0; i < conn->nr_cmds; i++) {
 		struct kiss_cmd *cmd = &conn->cmds[i];
 
@@ -1415,6 +1415,20 @@ static int kiss_conn_alloc_slots(struct kiss_conn *conn, u32 depth)
 		INIT_LIST_HEAD(&cmd->tx_entry);
 	}
 	return 0;
+
+err_free:
+	/*
+	 * Nothing half made for kiss_conn_free_slots(): slots whose bvec
+	 * pointer was never set would send it through NULL.
+	 */
+	bitmap_free(conn->slot_map);
+	kvfree(conn->bvecs);
+	kvfree(conn->cmds);
+	conn->slot_map = NULL;
+	conn->bvecs = NULL;
+	conn->cmds = NULL;
+	conn->nr_cmds = 0;
+	return -ENOMEM;
 }
 
 static void kiss_conn_free_slots(struct kiss_conn *conn)
