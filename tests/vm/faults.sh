@@ -62,7 +62,7 @@ elif [ "$quick" = 1 ]; then
 	# The debug kernel under TCG: every process it starts costs
 	# seconds.  The cuts run on the stock kernels; dropped connections
 	# and open-iscsi's recovery still happen here, under injection.
-	cuts=2 cut_every=3 fio_size=1m cycles=20 rejects=30 inject=30 dd_secs=10
+	cuts=2 cut_every=3 fio_size=1m cycles=20 rejects=30 inject=12 dd_secs=10
 	[ -z "${KISS_TEST_FAULTS_PARTS:-}" ] && parts="dmerr inject logins"
 else
 	cuts=3 cut_every=2 fio_size=1m cycles=60 rejects=150 inject=60 dd_secs=15
