@@ -7,11 +7,13 @@
  *     "portals": [ { "name", "addr", "port", "enable" } ],
  *     "targets": [ { "name", "enable", "alias", "tpgt", "allow_any_initiator",
  *                    "params": { "MaxBurstLength": 1048576, ... },
+ *                    "alua": { "group_id", "rel_port_id", "state",
+ *                              "preferred" },
  *                    "auth": { "userid", "password", "userid_mutual",
  *                              "password_mutual" },
  *                    "portals": [ NAME ],
- *                    "luns": [ { "id", "path", "readonly", "serial", "wwn",
- *                                "enable" } ],
+ *                    "luns": [ { "id", "path", "readonly", "shared", "serial",
+ *                                "wwn", "enable" } ],
  *                    "acls": [ { "initiator", "readonly", "auth" } ] } ],
  *     "discovery": { "enforce_auth", "auth" } }
  *
@@ -200,6 +202,9 @@ static json_t *lun_json(struct tree_ctx *t, const char *iqn, const char *id)
 	set_str(o, "path", "%s/path", d);
 	snprintf(p, sizeof(p), "%s/readonly", d);
 	set_bool(o, "readonly", p);
+	snprintf(p, sizeof(p), "%s/shared", d);
+	if (cfs_exists("%s", p))
+		set_bool(o, "shared", p);
 	/* serial and wwn read back derived once enabled: kept as they are */
 	set_str(o, "serial", "%s/serial", d);
 	set_str(o, "wwn", "%s/wwn", d);
@@ -214,26 +219,49 @@ static json_t *lun_json(struct tree_ctx *t, const char *iqn, const char *id)
 	return o;
 }
 
+/*
+ * Where target key @k goes in a target's object, and under which name:
+ * params/X as "params": { "X" }, alua/X as "alua": { "X" }, the others
+ * at the top.
+ */
+static const char *k_name(const struct target_key *k, json_t **in,
+			  json_t *params, json_t *alua)
+{
+	if (target_key_is_param(k)) {
+		*in = params;
+		return k->name;
+	}
+	if (target_key_is_alua(k)) {
+		*in = alua;
+		return strchr(k->file, '/') + 1;
+	}
+	return k->name;
+}
+
 static json_t *target_json(struct tree_ctx *t, const char *iqn)
 {
 	char path[PATH_MAX], fix[KISS_NAME_MAX * 2 + 96], what[KISS_NAME_MAX * 2 + 32];
 	json_t *o = json_object(), *params = json_object(), *a;
+	json_t *alua = json_object();
 	const struct target_key *k;
 	struct cfs_list l;
 	size_t i;
 
 	json_object_set_new(o, "name", json_string(iqn));
 	for (i = 0; i < target_keys_n; i++) {
+		json_t *in = o;
+		const char *name = k_name(&target_keys[i], &in, params, alua);
+
 		k = &target_keys[i];
 		snprintf(path, sizeof(path), "targets/%s/%s", iqn, k->file);
 		if (!cfs_exists("%s", path))
 			continue;
 		if (k->kind == TK_BOOL01)
-			set_bool(strchr(k->file, '/') ? params : o, k->name, path);
+			set_bool(in, name, path);
 		else if (k->kind == TK_RANGE)
-			set_num(strchr(k->file, '/') ? params : o, k->name, path);
+			set_num(in, name, path);
 		else
-			set_str(strchr(k->file, '/') ? params : o, k->name, "%s", path);
+			set_str(in, name, "%s", path);
 	}
 	/* params a newer kernel has and kissctl does not know: as text */
 	cfs_list(&l, "targets/%s/params", iqn);
@@ -243,6 +271,11 @@ static json_t *target_json(struct tree_ctx *t, const char *iqn)
 				l.names[i]);
 	cfs_list_free(&l);
 	json_object_set_new(o, "params", params);
+	/* a kernel without ALUA has no alua/: no "alua" then */
+	if (json_object_size(alua))
+		json_object_set_new(o, "alua", alua);
+	else
+		json_decref(alua);
 
 	snprintf(path, sizeof(path), "targets/%s/auth", iqn);
 	snprintf(what, sizeof(what), "target %s", iqn);

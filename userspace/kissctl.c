@@ -37,6 +37,11 @@ static const struct kissctl_cmd commands[] = {
 	  "  ImmediateData, InitialR2T=Yes|No\n"
 	  "  HeaderDigest, DataDigest=None|CRC32C|CRC32C,None|None,CRC32C\n"
 	  "  NopInInterval=0..3600 (0 = off)  NopInTimeout=1..3600 (seconds)\n"
+	  "  alua_group_id, alua_rel_port_id=1..65535  alua_preferred=0|1\n"
+	  "  alua_state=active/optimized|active/non-optimized|standby|\n"
+	  "             unavailable|transitioning\n"
+	  "tpgt, alua_group_id and alua_rel_port_id only change while the target\n"
+	  "is disabled (enable=0 in the same command).\n"
 	  "All values are checked first; if the kernel refuses one, the ones\n"
 	  "already written are put back.",
 	  cmd_target_set },
@@ -47,11 +52,12 @@ static const struct kissctl_cmd commands[] = {
 	  "CHAP asked of every initiator when allow_any_initiator=1.  Without\n"
 	  "options, print the setting (never the secret).",
 	  cmd_target_auth },
-	{ "lun", "add", "IQN LUN DEVICE [--readonly] [--serial S] [--wwn NAA]",
+	{ "lun", "add", "IQN LUN DEVICE [--readonly] [--shared] [--serial S] [--wwn NAA]",
 	  "Export block device DEVICE as LUN 0..255 of target IQN.  --serial sets\n"
 	  "the unit serial number (VPD 0x80), --wwn the NAA identifier (VPD 0x83,\n"
 	  "16 or 32 hex digits); set both to give a LUN the same identity on two\n"
-	  "nodes.  The device is opened exclusively.",
+	  "nodes.  --shared: other nodes export this device too (replicated), so\n"
+	  "the LUN offers no reservations.  The device is opened exclusively.",
 	  cmd_lun_add },
 	{ "lun", "del", "IQN LUN",
 	  "Disable LUN (waiting for its I/O) and remove it.",

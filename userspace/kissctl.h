@@ -120,18 +120,26 @@ enum target_key_kind {
 	TK_YESNO,	/* Yes or No */
 	TK_DIGEST,	/* None | CRC32C | CRC32C,None | None,CRC32C */
 	TK_TEXT,	/* printable UTF-8, up to max bytes */
+	TK_ALUA_STATE,	/* active/optimized | active/non-optimized | ... */
 };
+
+/* The kernel refuses a write while the target is enabled (-EBUSY). */
+#define TKF_OFFLINE	0x1
 
 struct target_key {
 	const char	*name;
 	const char	*file;	/* relative to targets/IQN/ */
 	enum target_key_kind kind;
 	unsigned long	min, max;
+	unsigned int	flags;	/* TKF_* */
 };
 
 extern const struct target_key target_keys[];
 extern const size_t target_keys_n;
 const struct target_key *target_key_find(const char *name);
+bool target_key_is_param(const struct target_key *k);
+bool target_key_is_alua(const struct target_key *k);
+const struct target_key *alua_key_find(const char *attr);
 int target_key_check(const struct target_key *k, const char *val,
 		     char *norm, size_t len);
 void target_keys_list(char *buf, size_t len);

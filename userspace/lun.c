@@ -69,7 +69,7 @@ int cmd_lun_add(int argc, char **argv)
 {
 	const char *pos[3] = { NULL }, *serial = NULL, *wwn_arg = NULL, *val;
 	char dev[PATH_MAX], wwn[40], other[KISS_NAME_MAX + 1], id[16];
-	bool readonly = false;
+	bool readonly = false, shared = false;
 	unsigned int lun;
 	dev_t rdev;
 	int i, r, n = 0, ret;
@@ -85,6 +85,8 @@ int cmd_lun_add(int argc, char **argv)
 			wwn_arg = val;
 		} else if (!strcmp(argv[i], "--readonly")) {
 			readonly = true;
+		} else if (!strcmp(argv[i], "--shared")) {
+			shared = true;
 		} else if (argv[i][0] == '-' && argv[i][1] &&
 			   !isdigit((unsigned char)argv[i][1])) {
 			return kissctl_unknown_opt(argv[i]);
@@ -126,6 +128,9 @@ int cmd_lun_add(int argc, char **argv)
 	}
 	ret = cfs_write(readonly ? "1" : "0", "targets/%s/luns/%u/readonly",
 			pos[0], lun);
+	/* fixed once enabled; not written at all unless asked (older kernels) */
+	if (!ret && shared)
+		ret = cfs_write("1", "targets/%s/luns/%u/shared", pos[0], lun);
 	if (!ret && serial)
 		ret = cfs_write(serial, "targets/%s/luns/%u/serial", pos[0], lun);
 	if (!ret && wwn_arg)

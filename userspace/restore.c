@@ -274,8 +274,8 @@ static int check_lun(json_t *l, const char *iqn, size_t idx, struct devs *d,
 		     bool seen[KISS_MAX_LUNS])
 {
 	static const char *const keys[] = {
-		"id", "path", "readonly", "serial", "wwn", "enable", "size",
-		"block_size", NULL
+		"id", "path", "readonly", "shared", "serial", "wwn", "enable",
+		"size", "block_size", NULL
 	};
 	char abs[PATH_MAX], wwn[40];
 	json_t *id, *path, *v;
@@ -304,6 +304,7 @@ static int check_lun(json_t *l, const char *iqn, size_t idx, struct devs *d,
 	seen[lun] = true;
 	if (get(l, "path", JSON_STRING, true, &path) ||
 	    get(l, "readonly", JSON_TRUE, false, &v) ||
+	    get(l, "shared", JSON_TRUE, false, &v) ||
 	    get(l, "enable", JSON_TRUE, false, &v) ||
 	    get(l, "serial", JSON_STRING, false, &v) ||
 	    (v && json_string_length(v) && valid_serial(json_string_value(v))) ||
@@ -336,14 +337,14 @@ static int check_lun(json_t *l, const char *iqn, size_t idx, struct devs *d,
 static int check_target(json_t *t, json_t *root, size_t idx, struct devs *d)
 {
 	static const char *const keys[] = {
-		"name", "params", "auth", "portals", "luns", "acls", "sessions",
-		NULL
+		"name", "params", "alua", "auth", "portals", "luns", "acls",
+		"sessions", NULL
 	};
 	static const char *const acl_keys[] = { "initiator", "readonly", "auth", NULL };
 	bool seen[KISS_MAX_LUNS] = { false };
 	char norm[KISS_VALUE_MAX];
 	const struct target_key *k;
-	json_t *name, *params, *portals, *luns, *acls, *v, *w, *q;
+	json_t *name, *params, *alua, *portals, *luns, *acls, *v, *w, *q;
 	const char *iqn, *key;
 	unsigned long fbl = 0, mbl = 0;
 	size_t i, j;
@@ -370,6 +371,7 @@ static int check_target(json_t *t, json_t *root, size_t idx, struct devs *d)
 	}
 	if (known_keys(t, keys, true) ||
 	    get(t, "params", JSON_OBJECT, false, &params) ||
+	    get(t, "alua", JSON_OBJECT, false, &alua) ||
 	    get(t, "portals", JSON_ARRAY, false, &portals) ||
 	    get(t, "luns", JSON_ARRAY, false, &luns) ||
 	    get(t, "acls", JSON_ARRAY, false, &acls) ||
@@ -382,7 +384,7 @@ static int check_target(json_t *t, json_t *root, size_t idx, struct devs *d)
 	}
 	json_object_foreach(params, key, v) {
 		k = target_key_find(key);
-		if (!k || !strchr(k->file, '/')) {
+		if (!k || !target_key_is_param(k)) {
 			/* a param of a newer kernel: the kernel checks it */
 			if (!json_is_string(v)) {
 				kissctl_err("params: unknown key '%s'", key);
@@ -397,6 +399,17 @@ static int check_target(json_t *t, json_t *root, size_t idx, struct devs *d)
 			fbl = strtoul(norm, NULL, 10);
 		if (!strcmp(k->name, "MaxBurstLength"))
 			mbl = strtoul(norm, NULL, 10);
+	}
+	json_object_foreach(alua, key, v) {
+		k = alua_key_find(key);
+		kissctl_err_ctx("restore: target %s: alua: ", iqn);
+		if (!k) {
+			kissctl_err("unknown key '%s'", key);
+			return -1;
+		}
+		kissctl_err_ctx("restore: target %s: ", iqn);
+		if (key_value(k, v, norm, sizeof(norm)))
+			return -1;
 	}
 	kissctl_err_ctx("restore: target %s: ", iqn);
 	if (fbl && mbl && fbl > mbl) {
@@ -744,8 +757,9 @@ static int apply_lun(const char *iqn, json_t *l)
 	const char *path = str_or(l, "path", ""), *serial = str_or(l, "serial", "");
 	bool on = bool_or(l, "enable", true);
 	const char *ro = bool_or(l, "readonly", false) ? "1" : "0";
+	const char *sh = bool_or(l, "shared", false) ? "1" : "0";
 	char dir[KISS_NAME_MAX + 32], wwn[40] = "";
-	bool change, off;
+	bool change, off, has_shared;
 	int ret;
 
 	kissctl_err_ctx("restore: target %s: lun %u: ", iqn, id);
@@ -754,8 +768,11 @@ static int apply_lun(const char *iqn, json_t *l)
 	snprintf(dir, sizeof(dir), "targets/%s/luns/%u", iqn, id);
 	if (make_dir(dir, "the LUN"))
 		return -1;
+	/* a kernel without shared LUNs: fine as long as none is asked for */
+	has_shared = cfs_exists("%s/shared", dir) || bool_or(l, "shared", false);
 	/* an empty serial or wwn means the default: left as the kernel has it */
 	change = !attr_is(dir, "path", path) || !attr_is(dir, "readonly", ro) ||
+		 (has_shared && !attr_is(dir, "shared", sh)) ||
 		 (serial[0] && !attr_is(dir, "serial", serial)) ||
 		 (wwn[0] && !attr_is(dir, "wwn", wwn));
 	off = attr_is(dir, "enable", "0");
@@ -765,6 +782,7 @@ static int apply_lun(const char *iqn, json_t *l)
 		off = true;
 	}
 	if (set_attr(path, dir, "path") || set_attr(ro, dir, "readonly") ||
+	    (has_shared && set_attr(sh, dir, "shared")) ||
 	    (serial[0] && set_attr(serial, dir, "serial")) ||
 	    (wwn[0] && set_attr(wwn, dir, "wwn")))
 		return -1;
@@ -821,6 +839,8 @@ static int apply_params(const char *iqn, json_t *params)
 			if (pass == 0 ? !is_first : is_first)
 				continue;
 			k = target_key_find(key);
+			if (k && !target_key_is_param(k))
+				k = NULL;	/* checked: a string */
 			if (k)
 				key_norm(k, v, norm, sizeof(norm));
 			else
@@ -831,6 +851,31 @@ static int apply_params(const char *iqn, json_t *params)
 		}
 	}
 	return 0;
+}
+
+/* Does the file change a key the kernel keeps fixed while enabled? */
+static bool offline_change(const char *dir, json_t *t)
+{
+	char norm[KISS_VALUE_MAX];
+	const struct target_key *k;
+	json_t *v;
+	size_t i;
+
+	for (i = 0; i < target_keys_n; i++) {
+		k = &target_keys[i];
+		if (!(k->flags & TKF_OFFLINE))
+			continue;
+		v = target_key_is_alua(k) ?
+			json_object_get(json_object_get(t, "alua"),
+					strchr(k->file, '/') + 1) :
+			json_object_get(t, k->name);
+		if (!v)
+			continue;
+		key_norm(k, v, norm, sizeof(norm));
+		if (!attr_is(dir, k->file, norm))
+			return true;
+	}
+	return false;
 }
 
 static int apply_target(json_t *t, json_t *store)
@@ -848,12 +893,8 @@ static int apply_target(json_t *t, json_t *store)
 	snprintf(dir, sizeof(dir), "targets/%s", iqn);
 	if (make_dir(dir, "the target"))
 		return -1;
-	/* tpgt is fixed while enabled */
-	v = json_object_get(t, "tpgt");
-	if (v) {
-		key_norm(target_key_find("tpgt"), v, norm, sizeof(norm));
-		busy = !attr_is(dir, "tpgt", norm);
-	}
+	/* tpgt and the ALUA port identity are fixed while enabled */
+	busy = offline_change(dir, t);
 	kissctl_err_ctx("restore: target %s: ", iqn);
 	off = attr_is(dir, "enable", "0");
 	if ((busy || !on) && !off) {
@@ -873,6 +914,12 @@ static int apply_target(json_t *t, json_t *store)
 	if (apply_params(iqn, json_object_get(t, "params")))
 		return -1;
 	kissctl_err_ctx("restore: target %s: ", iqn);
+	json_object_foreach(json_object_get(t, "alua"), key, v) {
+		k = alua_key_find(key);
+		key_norm(k, v, norm, sizeof(norm));
+		if (set_attr(norm, dir, k->file))
+			return -1;
+	}
 	snprintf(sub, sizeof(sub), "%s/auth", dir);
 	if (apply_auth(sub, t, store))
 		return -1;

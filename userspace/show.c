@@ -100,10 +100,25 @@ static void show_sessions(const char *iqn)
 	free(text);
 }
 
+/* "alua: group 1, port 1, active/optimized, preferred" */
+static void show_alua(const char *iqn)
+{
+	char group[16], port[16], state[32], pref[8];
+
+	if (!cfs_is_dir("targets/%s/alua", iqn))
+		return;
+	cfs_read(group, sizeof(group), "targets/%s/alua/group_id", iqn);
+	cfs_read(port, sizeof(port), "targets/%s/alua/rel_port_id", iqn);
+	cfs_read(state, sizeof(state), "targets/%s/alua/state", iqn);
+	cfs_read(pref, sizeof(pref), "targets/%s/alua/preferred", iqn);
+	printf("    alua: group %s, port %s, %s%s\n", group, port, state,
+	       is_one(pref) ? ", preferred" : "");
+}
+
 static void show_target(const char *iqn)
 {
 	char v[KISS_VALUE_MAX], path[KISS_VALUE_MAX], size[32], ro[8], en[8];
-	char user[KISS_VALUE_MAX], muser[KISS_VALUE_MAX], serial[80];
+	char user[KISS_VALUE_MAX], muser[KISS_VALUE_MAX], serial[80], sh[8];
 	struct cfs_list l;
 	size_t i;
 
@@ -116,6 +131,7 @@ static void show_target(const char *iqn)
 	if (v[0])
 		printf(", alias \"%s\"", v);
 	printf("\n");
+	show_alua(iqn);
 
 	cfs_list(&l, "targets/%s/portals", iqn);
 	printf("    portals:%s", l.n ? "" : " none");
@@ -140,10 +156,12 @@ static void show_target(const char *iqn)
 		cfs_read(ro, sizeof(ro), "targets/%s/luns/%s/readonly", iqn, id);
 		cfs_read(en, sizeof(en), "targets/%s/luns/%s/enable", iqn, id);
 		cfs_read(serial, sizeof(serial), "targets/%s/luns/%s/serial", iqn, id);
-		printf("    lun %s  %s  %s  %s  %s", id, path[0] ? path : "(no path)",
+		cfs_read(sh, sizeof(sh), "targets/%s/luns/%s/shared", iqn, id);
+		printf("    lun %s  %s  %s  %s  %s%s", id, path[0] ? path : "(no path)",
 		       human_size(v[0] ? v : "0", size, sizeof(size)),
 		       is_one(ro) ? "ro" : "rw",
-		       is_one(en) ? "enabled" : "disabled");
+		       is_one(en) ? "enabled" : "disabled",
+		       is_one(sh) ? "  shared" : "");
 		if (serial[0])
 			printf("  serial %s", serial);
 		printf("\n");

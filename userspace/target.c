@@ -229,6 +229,32 @@ static int check_bursts(const char *iqn, struct key_val *kv, int n,
 }
 
 /*
+ * tpgt and the ALUA port identity are what initiators tell paths apart
+ * by: the kernel keeps them fixed while the target is enabled.  Say so,
+ * and how, rather than pass on a bare EBUSY.
+ */
+static int check_offline(const char *iqn, struct key_val *kv, int n)
+{
+	struct key_val *en = kv_find(kv, n, "enable");
+	char cur[8];
+	int i;
+
+	if ((en && !strcmp(en->val, "0")) ||
+	    cfs_read(cur, sizeof(cur), "targets/%s/enable", iqn) ||
+	    strcmp(cur, "1"))
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (!(kv[i].key->flags & TKF_OFFLINE))
+			continue;
+		kissctl_err("%s can only change while target %s is disabled (that closes its sessions): kissctl target set %s enable=0 %s=%s, then kissctl target set %s enable=1",
+			    kv[i].key->name, iqn, iqn, kv[i].key->name, kv[i].val,
+			    iqn);
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * The order of the writes: enable=0 first and enable=1 last, and of the
  * two burst lengths the one that keeps FirstBurstLength <= MaxBurstLength
  * true at every step.
@@ -288,6 +314,7 @@ int cmd_target_set(int argc, char **argv)
 		kv[n++].key = k;
 	}
 	if (cfs_check_loaded() || valid_target(argv[0]) ||
+	    check_offline(argv[0], kv, n) ||
 	    check_bursts(argv[0], kv, n, &old_mbl))
 		return 1;
 

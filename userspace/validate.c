@@ -343,23 +343,28 @@ int valid_block_device(const char *dev, char *abs, size_t len, dev_t *rdev)
 /* --- target attributes and negotiation defaults (configfs.md) --- */
 
 const struct target_key target_keys[] = {
-	{ "enable", "enable", TK_BOOL01, 0, 1 },
-	{ "alias", "alias", TK_TEXT, 0, KISS_ALIAS_MAX },
-	{ "tpgt", "tpgt", TK_RANGE, 1, 65535 },
-	{ "allow_any_initiator", "allow_any_initiator", TK_BOOL01, 0, 1 },
+	{ "enable", "enable", TK_BOOL01, 0, 1, 0 },
+	{ "alias", "alias", TK_TEXT, 0, KISS_ALIAS_MAX, 0 },
+	{ "tpgt", "tpgt", TK_RANGE, 1, 65535, TKF_OFFLINE },
+	{ "allow_any_initiator", "allow_any_initiator", TK_BOOL01, 0, 1, 0 },
 	{ "MaxRecvDataSegmentLength", "params/MaxRecvDataSegmentLength",
-	  TK_RANGE, 512, 16777215 },
-	{ "MaxBurstLength", "params/MaxBurstLength", TK_RANGE, 512, 16777215 },
-	{ "FirstBurstLength", "params/FirstBurstLength", TK_RANGE, 512, 16777215 },
-	{ "MaxOutstandingR2T", "params/MaxOutstandingR2T", TK_RANGE, 1, 65535 },
-	{ "ImmediateData", "params/ImmediateData", TK_YESNO, 0, 0 },
-	{ "InitialR2T", "params/InitialR2T", TK_YESNO, 0, 0 },
-	{ "HeaderDigest", "params/HeaderDigest", TK_DIGEST, 0, 0 },
-	{ "DataDigest", "params/DataDigest", TK_DIGEST, 0, 0 },
-	{ "QueueDepth", "params/QueueDepth", TK_RANGE, 1, 512 },
+	  TK_RANGE, 512, 16777215, 0 },
+	{ "MaxBurstLength", "params/MaxBurstLength", TK_RANGE, 512, 16777215, 0 },
+	{ "FirstBurstLength", "params/FirstBurstLength", TK_RANGE, 512, 16777215, 0 },
+	{ "MaxOutstandingR2T", "params/MaxOutstandingR2T", TK_RANGE, 1, 65535, 0 },
+	{ "ImmediateData", "params/ImmediateData", TK_YESNO, 0, 0, 0 },
+	{ "InitialR2T", "params/InitialR2T", TK_YESNO, 0, 0, 0 },
+	{ "HeaderDigest", "params/HeaderDigest", TK_DIGEST, 0, 0, 0 },
+	{ "DataDigest", "params/DataDigest", TK_DIGEST, 0, 0, 0 },
+	{ "QueueDepth", "params/QueueDepth", TK_RANGE, 1, 512, 0 },
 	/* configfs.md gives no upper bound for these two; an hour is plenty. */
-	{ "NopInInterval", "params/NopInInterval", TK_RANGE, 0, 3600 },
-	{ "NopInTimeout", "params/NopInTimeout", TK_RANGE, 1, 3600 },
+	{ "NopInInterval", "params/NopInInterval", TK_RANGE, 0, 3600, 0 },
+	{ "NopInTimeout", "params/NopInTimeout", TK_RANGE, 1, 3600, 0 },
+	/* implicit ALUA: the target's port and its target port group */
+	{ "alua_group_id", "alua/group_id", TK_RANGE, 1, 65535, TKF_OFFLINE },
+	{ "alua_rel_port_id", "alua/rel_port_id", TK_RANGE, 1, 65535, TKF_OFFLINE },
+	{ "alua_state", "alua/state", TK_ALUA_STATE, 0, 0, 0 },
+	{ "alua_preferred", "alua/preferred", TK_BOOL01, 0, 1, 0 },
 };
 
 const size_t target_keys_n = sizeof(target_keys) / sizeof(target_keys[0]);
@@ -371,6 +376,29 @@ const struct target_key *target_key_find(const char *name)
 
 	for (i = 0; i < target_keys_n; i++)
 		if (!strcasecmp(name, target_keys[i].name))
+			return &target_keys[i];
+	return NULL;
+}
+
+/* A negotiation default (params/), or an attribute of alua/. */
+bool target_key_is_param(const struct target_key *k)
+{
+	return !strncmp(k->file, "params/", 7);
+}
+
+bool target_key_is_alua(const struct target_key *k)
+{
+	return !strncmp(k->file, "alua/", 5);
+}
+
+/* The key of attribute @attr of alua/ ("state": alua_state), or NULL. */
+const struct target_key *alua_key_find(const char *attr)
+{
+	size_t i;
+
+	for (i = 0; i < target_keys_n; i++)
+		if (target_key_is_alua(&target_keys[i]) &&
+		    !strcmp(target_keys[i].file + 5, attr))
 			return &target_keys[i];
 	return NULL;
 }
@@ -402,6 +430,12 @@ static bool utf8_valid(const unsigned char *s)
 
 static const char *const digests[] = {
 	"None", "CRC32C", "CRC32C,None", "None,CRC32C",
+};
+
+/* SPC-4 asymmetric access states, as kernel/alua.c names them. */
+static const char *const alua_states[] = {
+	"active/optimized", "active/non-optimized", "standby", "unavailable",
+	"transitioning",
 };
 
 /* Check @val for @k and put the form the kernel expects in @norm. */
@@ -445,6 +479,16 @@ int target_key_check(const struct target_key *k, const char *val,
 			}
 		}
 		kissctl_err("%s must be None, CRC32C, CRC32C,None or None,CRC32C, not '%s'",
+			    k->name, val);
+		return -1;
+	case TK_ALUA_STATE:
+		for (i = 0; i < sizeof(alua_states) / sizeof(alua_states[0]); i++) {
+			if (!strcasecmp(val, alua_states[i])) {
+				snprintf(norm, len, "%s", alua_states[i]);
+				return 0;
+			}
+		}
+		kissctl_err("%s must be active/optimized, active/non-optimized, standby, unavailable or transitioning, not '%s'",
 			    k->name, val);
 		return -1;
 	case TK_TEXT:

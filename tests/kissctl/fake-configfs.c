@@ -15,9 +15,11 @@
  *   read-only attributes, 0/1 booleans, EBUSY for portal addr/port and LUN
  *   path while enabled, EADDRINUSE when an enabled portal already listens
  *   on the port, LUN enable needs a block device and fills in size.
- * - like the kernel, tpgt is EBUSY while the target is enabled, LUN
- *   serial, wwn and a change of readonly while the LUN is, and the first
- *   enable of a LUN fills in a derived serial and wwn when they are empty.
+ * - like the kernel, tpgt and alua/group_id, alua/rel_port_id (1..65535)
+ *   are EBUSY while the target is enabled, LUN serial, wwn and a change of
+ *   readonly or shared while the LUN is, alua/state takes only the five
+ *   access state names, and the first enable of a LUN fills in a derived
+ *   serial and wwn when they are empty.
  * - secrets read back as "<set>" (or nothing), never the secret; what was
  *   written is kept in a hidden ".password" (".password_mutual") file
  *   next to it, for the tests to look at, and the same secret both ways
@@ -170,6 +172,12 @@ static void populate(enum kind k, const char *d)
 		put(d, "tpgt", "1");
 		put(d, "allow_any_initiator", "0");
 		put(d, "sessions", "");
+		sub(p, sizeof(p), d, "alua");
+		real_mkdir(p, 0755);
+		put(p, "group_id", "1");
+		put(p, "rel_port_id", "1");
+		put(p, "state", "active/optimized");
+		put(p, "preferred", "0");
 		sub(p, sizeof(p), d, "params");
 		real_mkdir(p, 0755);
 		put(p, "MaxRecvDataSegmentLength", "262144");
@@ -194,6 +202,7 @@ static void populate(enum kind k, const char *d)
 	case LUN:
 		put(d, "path", "");
 		put(d, "readonly", "0");
+		put(d, "shared", "0");
 		put(d, "serial", "");
 		put(d, "wwn", "");
 		put(d, "enable", "0");
@@ -477,6 +486,7 @@ static int store(const char *path, const char *r, const char *val)
 	    !strcmp(base, "block_size"))
 		return EACCES;
 	if ((!strcmp(base, "enable") || !strcmp(base, "readonly") ||
+	     !strcmp(base, "shared") || !strcmp(base, "preferred") ||
 	     !strcmp(base, "allow_any_initiator") ||
 	     !strcmp(base, "enforce_auth")) && strcmp(val, "0") && strcmp(val, "1"))
 		return EINVAL;
@@ -499,6 +509,31 @@ static int store(const char *path, const char *r, const char *val)
 		get(p, cur, sizeof(cur));
 		if (!strcmp(cur, val))
 			return EINVAL;
+	}
+	/* targets/T/alua/: the port identity is fixed while T is enabled */
+	if (!fnmatch("targets/*/alua/*", r, FNM_PATHNAME)) {
+		static const char *const states[] = {
+			"active/optimized", "active/non-optimized", "standby",
+			"unavailable", "transitioning",
+		};
+		size_t i;
+		char *end;
+		long v;
+
+		if (!strcmp(base, "state")) {
+			for (i = 0; i < sizeof(states) / sizeof(states[0]); i++)
+				if (!strcmp(val, states[i]))
+					return 0;
+			return EINVAL;
+		}
+		if (strcmp(base, "group_id") && strcmp(base, "rel_port_id"))
+			return 0;
+		v = strtol(val, &end, 10);
+		if (!*val || *end || v < 1 || v > 65535)
+			return EINVAL;
+		sub(p, sizeof(p), dir, "../enable");
+		get(p, cur, sizeof(cur));
+		return strcmp(cur, "1") ? 0 : EBUSY;
 	}
 	sub(p, sizeof(p), dir, "enable");
 	get(p, cur, sizeof(cur));
@@ -530,8 +565,9 @@ static int store(const char *path, const char *r, const char *val)
 		if ((!strcmp(base, "path") || !strcmp(base, "serial") ||
 		     !strcmp(base, "wwn")) && !strcmp(cur, "1"))
 			return EBUSY;
-		if (!strcmp(base, "readonly") && !strcmp(cur, "1")) {
-			sub(p, sizeof(p), dir, "readonly");
+		if ((!strcmp(base, "readonly") || !strcmp(base, "shared")) &&
+		    !strcmp(cur, "1")) {
+			sub(p, sizeof(p), dir, base);
 			get(p, cur, sizeof(cur));
 			if (strcmp(cur, val))
 				return EBUSY;

@@ -219,7 +219,8 @@ accept "target add by portal name, duplicates dropped" target add "$T3" --portal
 exists "named portal linked" "targets/$T3/portals/named"
 
 echo "# target set / get"
-refuse "target set tpgt while enabled" "busy: the object is in use or enabled" \
+refuse "target set tpgt while enabled: says how" \
+	"tpgt can only change while target $T is disabled (that closes its sessions): kissctl target set $T enable=0 tpgt=2, then kissctl target set $T enable=1" \
 	target set "$T" tpgt=2
 accept "target set" target set "$T" alias=disk allow_any_initiator=1 tpgt=2 enable=0 \
 	maxrecvdatasegmentlength=8192 HeaderDigest=crc32c ImmediateData=no NopInInterval=0
@@ -268,9 +269,9 @@ FAKE_CFS_FAIL='targets/*/params/QueueDepth=EINVAL' \
 	refuse "target set, kernel refuses 2nd value: 1st put back" \
 	"cannot set QueueDepth=64 on target $T: the kernel refused the value" \
 	target set "$T" alias=zzz QueueDepth=64
-FAKE_CFS_FAIL='targets/*/tpgt=EBUSY' \
+FAKE_CFS_FAIL='targets/*/alias=EBUSY' \
 	refuse "target set, EBUSY in words" "busy: the object is in use or enabled; disable it first" \
-	target set "$T" tpgt=7
+	target set "$T" alias=x
 accept "target get KEY" target get "$T" alias
 if [ "$(cat "$work/out")" = disk ]; then ok "target get prints the value"; else not_ok "target get prints the value" "$(cat "$work/out")"; fi
 accept "target get all" target get "$T"
@@ -278,6 +279,55 @@ output "target get all: tpgt" "tpgt=2"
 output "target get all: params" "QueueDepth=128"
 refuse "target get unknown key" "unknown key 'Bogus'; valid keys:" target get "$T" Bogus
 refuse "target get unknown target" "no target $T3-x; see kissctl show" target get "$T3-x"
+
+echo "# alua"
+value "alua group_id default" "targets/$T/alua/group_id" 1
+value "alua state default" "targets/$T/alua/state" active/optimized
+refuse "alua_group_id while enabled: disable first" \
+	"alua_group_id can only change while target $T is disabled (that closes its sessions): kissctl target set $T enable=0 alua_group_id=2" \
+	target set "$T" alua_group_id=2
+refuse "alua_rel_port_id while enabled, with other keys" \
+	"alua_rel_port_id can only change while target $T is disabled" \
+	target set "$T" alias=zz ALUA_REL_PORT_ID=3
+refuse "alua_group_id with enable=1 on an enabled target" \
+	"alua_group_id can only change while target $T is disabled" \
+	target set "$T" enable=1 alua_group_id=2
+accept "alua_state and alua_preferred while enabled" target set "$T" alua_state=Standby alua_preferred=1
+value "alua state normalized" "targets/$T/alua/state" standby
+value "alua preferred" "targets/$T/alua/preferred" 1
+value "target still enabled" "targets/$T/enable" 1
+accept "alua ids with enable=0" target set "$T" enable=0 alua_group_id=7 alua_rel_port_id=3
+value "alua group_id" "targets/$T/alua/group_id" 7
+value "alua rel_port_id" "targets/$T/alua/rel_port_id" 3
+accept "alua ids of a disabled target, and enable=1 last" target set "$T" alua_rel_port_id=4 enable=1
+value "alua rel_port_id set before enable" "targets/$T/alua/rel_port_id" 4
+value "enabled again" "targets/$T/enable" 1
+bad_alua=(
+	"alua_group_id=0|alua_group_id must be 1..65535, not '0'"
+	"alua_group_id=65536|alua_group_id must be 1..65535, not '65536'"
+	"alua_rel_port_id=x|alua_rel_port_id must be 1..65535, not 'x'"
+	"alua_state=active|alua_state must be active/optimized, active/non-optimized, standby, unavailable or transitioning, not 'active'"
+	"alua_state=|alua_state must be active/optimized, active/non-optimized, standby"
+	"alua_preferred=yes|alua_preferred must be 0 or 1, not 'yes'"
+)
+for b in "${bad_alua[@]}"; do
+	refuse "target set ${b%%=*} bad value" "${b#*|}" target set "$T" "${b%%|*}"
+done
+FAKE_CFS_FAIL='targets/*/alua/state=EINVAL' \
+	refuse "kernel refuses alua_state: alua_preferred put back" \
+	"cannot set alua_state=unavailable on target $T: the kernel refused the value" \
+	target set "$T" alua_preferred=0 alua_state=unavailable
+FAKE_CFS_FAIL='targets/*/alua/group_id=EBUSY' \
+	refuse "kernel refuses alua_group_id: target enabled again" \
+	"cannot set alua_group_id=9 on target $T: busy" \
+	target set "$T" enable=0 alua_group_id=9
+accept "target get alua_state" target get "$T" alua_state
+if [ "$(cat "$work/out")" = standby ]; then ok "target get alua_state prints it"; else not_ok "target get alua_state prints it" "$(cat "$work/out")"; fi
+accept "target get all (alua)" target get "$T"
+output "target get all: alua_group_id" "alua_group_id=7"
+output "target get all: alua_rel_port_id" "alua_rel_port_id=4"
+output "target get all: alua_state" "alua_state=standby"
+output "target get all: alua_preferred" "alua_preferred=1"
 
 echo "# luns"
 if [ ${#devs[@]} -ge 3 ]; then
@@ -317,6 +367,18 @@ if [ ${#devs[@]} -ge 3 ]; then
 	FAKE_CFS_FAIL='targets/*/luns/*/serial=EINVAL' \
 		refuse "lun add, serial refused: rolled back" "cannot configure LUN 5" \
 		lun add "$T" 5 "$b3" --serial X
+	refuse "lun add --shared=1" "unknown option --shared=1" lun add "$T" 5 "$b3" --shared=1
+	FAKE_CFS_FAIL='targets/*/luns/*/shared=EINVAL' \
+		refuse "lun add --shared, refused: rolled back" "cannot configure LUN 5" \
+		lun add "$T" 5 "$b3" --shared
+	accept "lun add --shared" lun add "$T" 5 "$b3" --shared
+	value "lun shared (written before enable)" "targets/$T/luns/5/shared" 1
+	value "shared lun enabled" "targets/$T/luns/5/enable" 1
+	value "lun 0 not shared" "targets/$T/luns/0/shared" 0
+	accept "show (shared lun)" show "$T"
+	output "show: shared lun" "lun 5  $b3  1.0 GiB  rw  enabled  shared"
+	noout "show: lun 0 not shared" "lun 0  $b1  1.0 GiB  ro  enabled  shared"
+	accept "lun del (shared)" lun del "$T" 5
 	accept "lun del" lun del "$T" 10
 	absent "lun gone" "targets/$T/luns/10"
 	refuse "lun del unknown" "no LUN 9 in target $T" lun del "$T" 9
@@ -376,6 +438,8 @@ output "show: portal" "127.0.0.1:3260  listening, 2 targets"
 output "show: named portal" "named  127.0.0.5:3262  listening, 1 target"
 output "show: target" "$T  enabled, tpgt 2, alias \"disk\""
 output "show: target portals" "portals: 127.0.0.1:3260 [::1]:3261"
+output "show: alua" "alua: group 7, port 4, standby, preferred"
+output "show: alua of another target" "alua: group 1, port 1, active/optimized"
 output "show: any initiator" "access: any initiator, CHAP on"
 if [ ${#devs[@]} -ge 3 ]; then
 	output "show: lun" "lun 0  $b1  1.0 GiB  ro  enabled  serial SER-1"
@@ -464,9 +528,11 @@ if [ ${#devs[@]} -ge 3 ]; then
 	accept "acl add mutual CHAP (save)" acl add "$T" "$I" --chap "user1:$S1" --mutual "tgt1:$S2"
 	accept "acl add read-only (save)" acl add "$T" "$I2" --readonly
 	accept "target add 2 (save)" target add "$T2" --portal all
-	accept "target set 2 (save)" target set "$T2" enable=0 allow_any_initiator=1 tpgt=5
+	accept "target set 2 (save)" target set "$T2" enable=0 allow_any_initiator=1 tpgt=5 \
+		alua_group_id=2 alua_rel_port_id=2 alua_state=standby
+	accept "alua of target 1 (save)" target set "$T" alua_state=active/non-optimized alua_preferred=1
 	accept "target auth (save)" target auth "$T2" --chap "any:$S1"
-	accept "lun add 2 (save)" lun add "$T2" 1 "$b3"
+	accept "lun add 2, shared (save)" lun add "$T2" 1 "$b3" --shared
 	accept "discovery auth (save)" discovery auth --chap "disc:$S1" --mutual "dtgt:$S2"
 	mode "secrets store is 0600" "$KISS_SECRETS" 600
 	mode "secrets store directory is 0700" "$work/etc" 700
@@ -481,6 +547,9 @@ if [ ${#devs[@]} -ge 3 ]; then
 	hasnt "show --json: no password key" "$work/show1.json" "password"
 	accept "show --json IQN" show --json "$T2"
 	output "show --json IQN: that target" "\"tpgt\": 5"
+	output "show --json IQN: alua group" "\"group_id\": 2"
+	output "show --json IQN: alua state" "\"state\": \"standby\""
+	output "show --json IQN: shared lun" "\"shared\": true"
 	noout "show --json IQN: only that target" "$T\""
 
 	printf 'old\n' >"$cfg"
@@ -497,6 +566,13 @@ if [ ${#devs[@]} -ge 3 ]; then
 	has "save: the mutual secret" "$cfg" "\"password_mutual\": \"$S2\""
 	has "save: derived serial kept" "$cfg" "\"serial\": \"$(cat "$root/targets/$T/luns/3/serial")\""
 	has "save: disabled target" "$cfg" "\"enable\": false"
+	has "save: alua object" "$cfg" "\"alua\": {"
+	has "save: alua state" "$cfg" "\"state\": \"active/non-optimized\""
+	has "save: alua preferred" "$cfg" "\"preferred\": true"
+	has "save: alua rel_port_id" "$cfg" "\"rel_port_id\": 2"
+	has "save: shared lun" "$cfg" "\"shared\": true"
+	has "save: unshared lun" "$cfg" "\"shared\": false"
+	hasnt "save: no alua_ keys" "$cfg" "\"alua_"
 	accept "save -" save -
 	same "save - writes what save FILE does" "$cfg" "$work/out"
 
@@ -520,10 +596,29 @@ if [ ${#devs[@]} -ge 3 ]; then
 	accept "drift: acl del" acl del "$T" "$I2"
 	accept "drift: acl auth" acl auth "$T" "$I" --chap "other:$S2"
 	accept "drift: portal add" portal add extra 127.0.0.9:3270
+	accept "drift: alua state, any time" target set "$T" alua_state=transitioning alua_preferred=0
+	accept "drift: alua ids of target 1" target set "$T" enable=0 alua_group_id=11 alua_rel_port_id=12
+	accept "drift: target 1 enabled again" target set "$T" enable=1
+	echo 1 >"$root/targets/$T/luns/0/shared"	# behind kissctl's back
+	accept "drift: alua ids of target 2" target set "$T2" alua_group_id=9
 	accept "drift: enable target 2" target set "$T2" enable=1
 	accept "restore over changes" restore "$cfg"
 	snapshot >"$work/tree4"
 	same "restore over changes: the saved tree again" "$work/tree1" "$work/tree4"
+	value "restore: enabled target 1 disabled for its alua ids, enabled again" "targets/$T/enable" 1
+	value "restore: alua group_id of an enabled target" "targets/$T/alua/group_id" 1
+	value "restore: shared flag of an enabled LUN" "targets/$T/luns/0/shared" 0
+
+	# a file from before ALUA: the alua settings stay as they are
+	accept "alua state (old file)" target set "$T" alua_state=unavailable
+	printf '%s\n' "{\"portals\": [{\"name\": \"all\", \"addr\": \"0.0.0.0\"}]," \
+		"\"targets\": [{\"name\": \"$T\", \"portals\": [\"all\"]," \
+		"\"luns\": [{\"id\": 0, \"path\": \"$b1\"}]}]}" >"$work/old.json"
+	accept "restore: a file without alua" restore "$work/old.json"
+	value "restore without shared: not shared" "targets/$T/luns/0/shared" 0
+	value "restore without alua leaves the state" "targets/$T/alua/state" unavailable
+	accept "restore the saved file again" restore "$cfg"
+	value "alua state restored" "targets/$T/alua/state" active/non-optimized
 
 	accept "clear (before a failing restore)" clear
 	FAKE_CFS_FAIL='targets/*/luns/3/enable=EBUSY' \
@@ -552,6 +647,21 @@ if [ ${#devs[@]} -ge 3 ]; then
 	sed 's/"tpgt": 5/"tpgt": 0/' "$cfg" >"$bad"
 	restore_fails "restore: tpgt out of range" \
 		"kissctl: restore: target $T2: tpgt must be 1..65535, not '0'" "$bad"
+	sed 's#"state": "active/non-optimized"#"state": "active"#' "$cfg" >"$bad"
+	restore_fails "restore: bad alua state" \
+		"kissctl: restore: target $T: alua_state must be active/optimized, active/non-optimized, standby, unavailable or transitioning, not 'active'" "$bad"
+	sed 's/"rel_port_id": 2/"rel_port_id": 0/' "$cfg" >"$bad"
+	restore_fails "restore: alua rel_port_id out of range" \
+		"kissctl: restore: target $T2: alua_rel_port_id must be 1..65535, not '0'" "$bad"
+	sed 's/"preferred": true/"preferred": 1/' "$cfg" >"$bad"
+	restore_fails "restore: alua preferred not a boolean" \
+		"kissctl: restore: target $T: alua_preferred: expected true or false, not an integer" "$bad"
+	sed 's/"preferred": true/"preferred": true, "pref": true/' "$cfg" >"$bad"
+	restore_fails "restore: unknown key in alua" \
+		"kissctl: restore: target $T: alua: unknown key 'pref'" "$bad"
+	sed 's/"shared": true/"shared": "yes"/' "$cfg" >"$bad"
+	restore_fails "restore: shared not a boolean" \
+		"kissctl: restore: target $T2: lun 1: shared: expected true or false, not a string" "$bad"
 	sed 's/"QueueDepth": 64/"QueueDepth": 999/' "$cfg" >"$bad"
 	restore_fails "restore: param out of range" \
 		"kissctl: restore: target $T: params: QueueDepth must be 1..512, not '999'" "$bad"
@@ -578,7 +688,9 @@ if [ ${#devs[@]} -ge 3 ]; then
 		"{\"discovery\": {\"enforce_auth\": true}}|restore: discovery: enforce_auth needs a CHAP userid" \
 		"{\"version\": 2}|restore: version 2 is not one this kissctl knows" \
 		"[]|restore: expected an object at the top, not an array" \
-		"{\"targets\": {}}|restore: targets: expected an array, not an object"; do
+		"{\"targets\": {}}|restore: targets: expected an array, not an object" \
+		"{\"targets\": [{\"name\": \"$T\", \"enable\": false, \"alua\": []}]}|restore: target $T: alua: expected an object, not an array" \
+		"{\"targets\": [{\"name\": \"$T\", \"enable\": false, \"alua_state\": \"standby\"}]}|restore: target $T: unknown key 'alua_state'"; do
 		printf '%s\n' "${b%%|*}" >"$bad"
 		restore_fails "restore: ${b#*|}" "kissctl: ${b#*|}" "$bad"
 	done
@@ -694,6 +806,11 @@ if [ -r "$bc" ]; then
 	complete_has "$T" kissctl lun add ""
 	complete_has MaxBurstLength= kissctl target set "$T" MaxB
 	complete_has QueueDepth kissctl target get "$T" Q
+	complete_has alua_state= kissctl target set "$T" alua_s
+	complete_has alua_group_id kissctl target get "$T" alua_g
+	complete_has alua_state=active/non-optimized kissctl target set "$T" alua_state=active/n
+	complete_has alua_preferred=1 kissctl target set "$T" alua_preferred=
+	complete_has --shared kissctl lun add "$T" 0 /dev/null --sh
 	complete_has "$I" kissctl acl auth "$T" ""
 	complete_has --json kissctl session list --
 	complete_has --mutual kissctl discovery auth --
