@@ -32,7 +32,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 '..', 'pdu'))
 import iscsi  # noqa: E402
 from iscsi import Conn, Closed, Timeout, LOGIN_RSP, LOGIN_T, SCSI_RSP, \
-    DATA_IN, REJECT, parse_text  # noqa: E402
+    parse_text  # noqa: E402
 
 # Long enough for a KASAN kernel under TCG; shorter than any bound kiss
 # documents would make a slow answer look like a stuck one.
@@ -287,7 +287,13 @@ def cmd_inject(a):
             login(c, a.initiator, a.target)
             stats['login ok'] = stats.get('login ok', 0) + 1
             phase = 'io'
-            tx = kiss_threads('kiss_tx/%d' % c.tsih, exact=True)
+            # kiss starts the tx thread after the last login response.
+            tx = set()
+            deadline = time.monotonic() + 2
+            while not tx and time.monotonic() < deadline:
+                tx = kiss_threads('kiss_tx/%d' % c.tsih, exact=True)
+                if not tx:
+                    time.sleep(0.02)
             stats['tx threads marked'] = \
                 stats.get('tx threads marked', 0) + make_it_fail(tx)
             for k in range(a.ios):
