@@ -120,7 +120,8 @@ ok mkdir targets/$T2
 ok mkdir targets/naa.0123456789abcdef
 ok rmdir targets/naa.0123456789abcdef
 D=targets/$T
-for f in enable alias tpgt allow_any_initiator sessions params auth luns acls portals; do
+for f in enable alias tpgt allow_any_initiator sessions params auth luns acls portals \
+	alua/group_id alua/rel_port_id alua/state alua/preferred; do
 	expect "$D/$f missing" [ -e "$D/$f" ]
 done
 is $D/enable 0
@@ -189,6 +190,18 @@ err "$EINVAL" wr $D/params/NopInTimeout 0
 ok wr $D/params/NopInTimeout 5
 is $D/params/NopInTimeout 5
 
+# alua/: identity fixed while enabled (below), the state any time
+is $D/alua/group_id 1
+is $D/alua/rel_port_id 1
+is $D/alua/state active/optimized
+is $D/alua/preferred 0
+err "$EINVAL" wr $D/alua/group_id 0
+err "$EINVAL" wr $D/alua/rel_port_id 65536
+err "$EINVAL" wr $D/alua/state active
+err "$EINVAL" wr $D/alua/preferred 2
+ok wr $D/alua/state standby
+is $D/alua/state standby
+ok wr $D/alua/state active/optimized
 err "$EINVAL" wr $D/tpgt 0
 err "$EINVAL" wr $D/tpgt 65536
 ok wr $D/tpgt 2
@@ -219,6 +232,13 @@ ok wr $D/enable 1
 is $D/enable 1
 err "$EBUSY" wr $D/tpgt 3
 is $D/tpgt 2
+err "$EBUSY" wr $D/alua/group_id 2
+err "$EBUSY" wr $D/alua/rel_port_id 2
+ok wr $D/alua/state transitioning
+is $D/alua/state transitioning
+ok wr $D/alua/state active/non-optimized
+ok wr $D/alua/state active/optimized
+is $D/alua/group_id 1
 ok wr $D/params/QueueDepth 32			# applies to the next login
 ok wr $D/enable 1
 ok wr $D/enable 0
@@ -234,7 +254,7 @@ err "$EINVAL" mkdir $D/luns/abc
 err "$EINVAL" mkdir $D/luns/-1
 ok mkdir $D/luns/0
 L=$D/luns/0
-for f in path readonly serial wwn enable size block_size; do
+for f in path readonly shared serial wwn enable size block_size; do
 	expect "$L/$f missing" [ -e "$L/$f" ]
 done
 is $L/enable 0
@@ -242,6 +262,8 @@ is $L/size 0
 is $L/block_size 0
 is $L/path ''
 is $L/readonly 0
+is $L/shared 0
+err "$EINVAL" wr $L/shared 2
 err "$EINVAL" wr $L/enable 1			# no path
 is $L/enable 0
 ok wr $L/path /dev/ram0
@@ -282,6 +304,7 @@ case $wwn0 in
 esac
 err "$EBUSY" wr $L/path /dev/ram1
 err "$EBUSY" wr $L/readonly 1
+err "$EBUSY" wr $L/shared 1
 err "$EBUSY" wr $L/serial X
 err "$EBUSY" wr $L/wwn 3000000000000001
 ok wr $L/enable 1
