@@ -164,7 +164,9 @@ kiss_setup() {	# TPGT GROUP RTPI STATE
 }
 
 alua_set() {	# STATE
-	echo "$1" > "$TD/alua/state" && say "$(hostname): alua state $(cat "$TD/alua/state")"
+	local t0=$(cl_ts)
+	echo "$1" > "$TD/alua/state" &&
+		say "$(hostname): alua state $(cat "$TD/alua/state") (the write took $(awk -v a="$(cl_ts)" -v b="$t0" 'BEGIN { printf "%.1f", a - b }') s)"
 }
 
 # ---- the initiator (node b) -------------------------------------------
@@ -198,11 +200,13 @@ EOF
 
 initiator_start() {
 	modprobe -a dm_multipath dm_round_robin scsi_dh_alua || return 1
-	systemd-udevd --daemon >/tmp/udevd.log 2>&1 || return 1
+	# udev: multipathd reads the paths' identities (ID_SERIAL) from
+	# its database.
+	/lib/systemd/systemd-udevd --daemon >/tmp/udevd.log 2>&1 || return 1
 	udevadm trigger
 	udevadm settle -t 30
 	mpath_conf
-	multipathd >/tmp/multipathd.log 2>&1 || return 1
+	timeout 30 multipathd >/tmp/multipathd.log 2>&1 || return 1
 	iscsid_start "$I"
 }
 
@@ -223,19 +227,19 @@ node_login() {	# ADDR
 
 mpath_dev() {	# the multipath map's /dev/mapper path
 	local m
-	m=$(dmsetup ls --target multipath 2>/dev/null | awk 'NR == 1 { print $1 }')
+	m=$(timeout 10 dmsetup ls --target multipath 2>/dev/null | awk 'NR == 1 { print $1 }')
 	[ -n "$m" ] && [ -b "/dev/mapper/$m" ] && echo "/dev/mapper/$m"
 }
 
 mpath_show() {
-	multipathd show paths format "%d %t %T %o %p %s" 2>&1 | sed 's/^/#   /'
+	timeout 10 multipathd show paths format "%d %t %T %o %p %s" 2>&1 | sed 's/^/#   /'
 }
 
 # PATTERN [SECS]: wait until "multipathd show paths" (dev, dm state,
 # checker state, device state, prio, ...) says PATTERN for some path.
 mpath_wait() {
 	local i=0 n=$((${2:-120} * 2))
-	while ! multipathd show paths format "%d %t %T %o %p" 2>/dev/null | grep -Eq "$1"; do
+	while ! timeout 10 multipathd show paths format "%d %t %T %o %p" 2>/dev/null | grep -Eq "$1"; do
 		i=$((i + 1))
 		if [ $i -gt $n ]; then
 			echo "multipath: no path matches '$1':"
@@ -287,14 +291,15 @@ try:
 except OSError:
     pass
 worst = max(ts, key=lambda t: t[1]) if ts else (0, 0)
-print("write max %.1f s (completed at +%.1f s), %d writes in %.1f s, "
-      "%d verify reads, fio error %d" % (
-      w["clat_ns"]["max"] / 1e9, worst[0] / 1e3, w["total_ios"],
+gap = max((b[0] - a[0] for a, b in zip(ts, ts[1:])), default=0)
+print("longest write %.1f s (done at +%.1f s), longest gap between "
+      "writes %.1f s, %d writes in %.1f s, %d verify reads, fio error %d" % (
+      w["clat_ns"]["max"] / 1e9, worst[0] / 1e3, gap / 1e3, w["total_ios"],
       w["runtime"] / 1e3, r["total_ios"], j["error"]))
 EOF
 )
-	say "fio $1: exit $rc; $pause; verify error lines: $errs"
-	echo "$1 $pause" >> "$R/pauses"
+	echo "fio $1: exit $rc; $pause; verify error lines: $errs" > "/tmp/$1.summary"
+	echo "$1: $pause; verify error lines: $errs" >> "$R/pauses"
 	[ "$errs" = 0 ] || sed 's/^/#   /' "/tmp/$1.err" | head -n 20
 	[ "$rc" = 0 ] && [ "$errs" = 0 ]
 }
@@ -302,7 +307,11 @@ EOF
 # ---- node a -----------------------------------------------------------
 
 node_a() {
-	check "link to b" link_up || return 1
+	if [ "$VM_BOOT" = 1 ]; then
+		check "link to b" link_up || return 1
+	else
+		check "link to b" busybox ping -c 2 -W 5 "$VM_PEER_ADDR"
+	fi
 	[ "$upto" = link ] && { cl_wait finished 120; return 0; }
 	if [ "$VM_BOOT" = 1 ]; then
 		check "drbd: connected, Primary/Primary" drbd_first || return 1
@@ -316,7 +325,7 @@ node_a() {
 		dd if=/tmp/blk of=/dev/drbd0 bs=1M seek=60 oflag=direct status=none
 		cl_say blk-sum "$(md5sum < /tmp/blk)"
 	fi
-	cl_barrier "drbd.$VM_BOOT" 300 || return 1
+	[ "$VM_BOOT" = 1 ] && { cl_barrier drbd.1 300 || return 1; }
 	[ "$upto" = drbd ] && { cl_wait finished 120; return 0; }
 
 	# First boot: active/optimized.  Back after a failover: standby
@@ -354,15 +363,19 @@ failover() {	# ROUND
 	cl_wait a-killed 60 || return 1
 	say "round $1: a is dead; b takes over"
 	# A cluster manager would now promote DRBD (dual-primary: b is
-	# Primary already) and drop the dead peer rather than wait for
-	# DRBD's own timeout, then switch ALUA.
-	drbdadm disconnect kiss
-	drbdadm connect kiss
+	# Primary already) and make sure DRBD no longer waits for the dead
+	# peer's acks, then switch ALUA.  DRBD notices by itself within
+	# ping-int + ping-timeout (7 s); "disconnect" would wait as long.
+	say "round $1: drbd $(drbd_state)"
+	drbd_wait 'cs:(WFConnection|StandAlone|Unconnected|NetworkFailure|BrokenPipe|Timeout)' 15 ||
+		drbdadm -- --force disconnect kiss
+	say "round $1: drbd $(drbd_state)"
 	alua_set active/optimized
 	say "round $1: b active/optimized $(awk -v a="$(cl_ts)" -v b="$t0" 'BEGIN { printf "%.1f", a - b }') s after the kill"
 	check "round $1: failover: b's path active" mpath_wait "^$BPATH .*active ready" 120
 	mpath_show
 	check "round $1: failover: fio verify, no errors" fio_end "failover$1"
+	say "$(cat "/tmp/failover$1.summary")"
 }
 
 # a boots again, resyncs, comes up standby; its path comes back.
@@ -387,6 +400,7 @@ switchback() {	# ROUND
 	check "round $1: switch-back: a's path active" mpath_wait "^$APATH .*active ready" 120
 	mpath_show
 	check "round $1: switch-back: fio verify, no errors" fio_end "switchback$1"
+	say "$(cat "/tmp/switchback$1.summary")"
 }
 
 node_b() {
@@ -416,7 +430,7 @@ node_b() {
 	check "multipath: b standby (ghost)" mpath_wait "^$BPATH .*ghost" 60
 	MPDEV=$(mpath_dev)
 	check "multipath map" test -n "$MPDEV"
-	multipath -ll 2>&1 | sed 's/^/#   /'
+	timeout 10 multipath -ll 2>&1 | sed 's/^/#   /'
 	if [ "$upto" = kiss ] || [ "$upto" = multipath ] || [ -z "$MPDEV" ]; then
 		cl_say finished
 		return 0
@@ -432,7 +446,7 @@ node_b() {
 	cl_say finished
 
 	check "logout" iscsiadm -m node --logoutall=all
-	multipath -F >/dev/null 2>&1
+	timeout 30 multipath -F >/dev/null 2>&1
 	cl_say b-logged-out
 	iscsid_stop
 	check "kissctl clear" "$KISSCTL" clear
