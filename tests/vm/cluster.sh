@@ -163,6 +163,19 @@ kiss_setup() {	# TPGT GROUP RTPI STATE
 	echo 1 > "$TD/enable"
 }
 
+# The same with kissctl (node b does it this way, node a with echo).
+kiss_setup_kissctl() {	# TPGT GROUP RTPI STATE
+	kiss_load "$ko" || return 1
+	"$KISSCTL" target add "$T" --portal "$VM_ADDR:3260" || return 1
+	"$KISSCTL" target set "$T" enable=0 tpgt="$1" alua_group_id="$2" \
+		alua_rel_port_id="$3" alua_state="$4" || return 1
+	"$KISSCTL" lun add "$T" 0 /dev/drbd0 --shared --serial "$SERIAL" \
+		--wwn "$WWN" || return 1
+	"$KISSCTL" acl add "$T" "$I" || return 1
+	"$KISSCTL" target set "$T" enable=1 || return 1
+	test "$(cat "$TD/alua/group_id") $(cat "$TD/alua/rel_port_id") $(cat "$TD/alua/state") $(cat "$TD/luns/0/shared")" = "$2 $3 $4 1"
+}
+
 alua_set() {	# STATE
 	local t0=$(cl_ts)
 	echo "$1" > "$TD/alua/state" &&
@@ -271,6 +284,19 @@ fio_start() {	# NAME SEED
 	FIO_PID=$!
 }
 
+# N: wait until N more writes went through the multipath map (fio has
+# started and a's disk holds data when a is killed).
+wait_writes() {
+	local dm base i=0
+	dm=$(basename "$(readlink -f "$MPDEV")")
+	base=$(awk '{ print $5 }' "/sys/block/$dm/stat")
+	while [ $(($(awk '{ print $5 }' "/sys/block/$dm/stat") - base)) -lt "$1" ]; do
+		i=$((i + 1))
+		[ $i -lt 600 ] || { say "fewer than $1 writes in 120 s"; return 1; }
+		sleep 0.2
+	done
+}
+
 # NAME: wait for fio, report; fails on a fio error or any verify error.
 fio_end() {
 	local rc=0 errs pause
@@ -355,7 +381,7 @@ node_a() {
 failover() {	# ROUND
 	local t0
 	fio_start "failover$1" "$1"
-	sleep 5
+	wait_writes 256 || return 1
 	say "round $1: killing a"
 	t0=$(cl_ts)
 	cl_say kill-a
@@ -392,7 +418,7 @@ rejoin() {	# ROUND
 switchback() {	# ROUND
 	local boot=$(($1 + 1))
 	fio_start "switchback$1" $((100 + $1))
-	sleep 5
+	wait_writes 256 || return 1
 	say "round $1: switch-back to a"
 	alua_set standby
 	cl_say "a-activate.$boot"
@@ -416,7 +442,7 @@ node_b() {
 		cl_say finished
 		return 0
 	fi
-	check "kiss: target port group 2, standby" kiss_setup 2 2 2 standby || return 1
+	check "kiss (kissctl): target port group 2, standby" kiss_setup_kissctl 2 2 2 standby || return 1
 	cl_wait a-ready.1 300 || return 1
 
 	check "initiator: udevd, multipathd, iscsid" initiator_start || return 1
