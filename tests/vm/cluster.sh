@@ -22,7 +22,9 @@
 # standby, its path comes back, and a planned switch-back (b standby, a
 # active/optimized) happens under a second fio with verify.
 #
-#   KISS_TEST_CLUSTER_ROUNDS  rounds (default 1; make check-cluster runs 3)
+#   KISS_TEST_CLUSTER_ROUNDS  rounds (default 1; make check-cluster runs 3);
+#                             0: the short form, one failover and no more
+#                             (a stays dead)
 #   KISS_TEST_CLUSTER_UPTO    stop after: link, drbd, kiss, multipath (for
 #                             bringing the rig up step by step)
 #   KISS_TEST_CLUSTER_SIZE    fio's size per run (default 8m)
@@ -463,6 +465,7 @@ node_b() {
 	fi
 
 	local r=1
+	[ "$rounds" = 0 ] && failover 1
 	while [ $r -le "$rounds" ]; do
 		failover $r || break
 		rejoin $r || break

@@ -196,6 +196,7 @@ tailpid=$!
 # Serve the guests' requests until b is done.
 while kill -0 $bpid 2>/dev/null; do
 	if [ -e "$shared/kill-a" ]; then
+		log "kill-a requested"
 		if [ -n "$apid" ] && kill -0 "$apid" 2>/dev/null; then
 			# timeout(1) runs qemu as its child: kill qemu itself.
 			pkill -KILL -P "$apid" 2>/dev/null || kill -KILL "$apid"
@@ -214,6 +215,7 @@ while kill -0 $bpid 2>/dev/null; do
 		if [ -n "$apid" ] && kill -0 "$apid" 2>/dev/null; then
 			:	# wait for it to end
 		else
+			log "boot-a requested"
 			rm -f "$shared/boot-a" "$shared/a-killed"
 			[ -z "$apid" ] || wait "$apid" 2>/dev/null || true
 			boot_a "$@"
