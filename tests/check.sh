@@ -114,10 +114,13 @@ vm_suite() {	# KVER: run the VM tests for KVER, noting "NAME STATUS SECS"
 		# ALUA: the kernel code is the same on each; Linux 6.1's
 		# scsi_dh_alua is the initiator.
 		[ "$t" = alua ] && [ "$k" != "$k61" ] && continue
-		# Faults under load (cuts, a failing device, login memory,
-		# allocation failures): 6.1 and the debug kernel, which has
-		# the fault injection; KISS_QUICK=1 picks its parts there.
-		[ "$t" = faults ] && [ "$k" = "$k612" ] && continue
+		# Faults under load (cuts, a failing device, login memory):
+		# 6.1 only within CI's 90 minutes.  The allocation-failure
+		# injection needs the debug kernel, where it took 690 s alone
+		# at load 9: run it by hand (KISS_QUICK=1
+		# KISS_TEST_FAULTS_PARTS=inject tests/vm/run.sh -k KVER -t 1800
+		# tests/vm/faults.sh KO).
+		[ "$t" = faults ] && [ "$k" != "$k61" ] && continue
 		# A DKMS install that serves: on the 6.12 stock kernel only.
 		[ "$t" = dkms ] && [ "$k" != "$k612" ] && continue
 		# The Cockpit page in headless Chromium: userspace only, so on
