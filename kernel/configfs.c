@@ -922,11 +922,14 @@ static struct kiss_target *kiss_alua_target(struct config_item *item)
 			    alua_group);
 }
 
-/* Port identity: what initiators match paths by, fixed while enabled. */
-static ssize_t kiss_alua_id_store(struct config_item *item, const char *page,
-				  size_t count, const char *attr, u16 *field)
+/*
+ * A port identifier (tpgt, alua/group_id, alua/rel_port_id), 1..65535:
+ * what initiators match paths by, so fixed while @target is enabled.
+ */
+static ssize_t kiss_tgt_id_store(struct config_item *item,
+				 struct kiss_target *target, const char *attr,
+				 const char *page, size_t count, u16 *field)
 {
-	struct kiss_target *target = kiss_alua_target(item);
 	ssize_t ret = count;
 	u32 v;
 
@@ -952,8 +955,10 @@ static ssize_t kiss_alua_group_id_show(struct config_item *item, char *page)
 static ssize_t kiss_alua_group_id_store(struct config_item *item,
 					const char *page, size_t count)
 {
-	return kiss_alua_id_store(item, page, count, "group_id",
-				  &kiss_alua_target(item)->alua.group_id);
+	struct kiss_target *target = kiss_alua_target(item);
+
+	return kiss_tgt_id_store(item, target, "group_id", page, count,
+				 &target->alua.group_id);
 }
 
 static ssize_t kiss_alua_rel_port_id_show(struct config_item *item,
@@ -966,8 +971,10 @@ static ssize_t kiss_alua_rel_port_id_show(struct config_item *item,
 static ssize_t kiss_alua_rel_port_id_store(struct config_item *item,
 					   const char *page, size_t count)
 {
-	return kiss_alua_id_store(item, page, count, "rel_port_id",
-				  &kiss_alua_target(item)->alua.rel_port_id);
+	struct kiss_target *target = kiss_alua_target(item);
+
+	return kiss_tgt_id_store(item, target, "rel_port_id", page, count,
+				 &target->alua.rel_port_id);
 }
 
 static ssize_t kiss_alua_state_show(struct config_item *item, char *page)
@@ -1695,18 +1702,9 @@ static ssize_t kiss_tgt_tpgt_store(struct config_item *item,
 				   const char *page, size_t count)
 {
 	struct kiss_target *target = kiss_to_target(item);
-	ssize_t ret = count;
-	u32 tpgt;
 
-	if (kiss_cfs_u32(item, "tpgt", page, 1, 65535, &tpgt))
-		return -EINVAL;
-	mutex_lock(&kiss_cfg_mutex);
-	if (target->enabled)
-		ret = -EBUSY;
-	else
-		WRITE_ONCE(target->tpgt, tpgt);
-	mutex_unlock(&kiss_cfg_mutex);
-	return ret;
+	return kiss_tgt_id_store(item, target, "tpgt", page, count,
+				 &target->tpgt);
 }
 
 static ssize_t kiss_tgt_allow_any_initiator_show(struct config_item *item,
