@@ -4,7 +4,8 @@
  * ("restore").  One schema for all three:
  *
  *   { "version": 1,
- *     "portals": [ { "name", "addr", "port", "enable" } ],
+ *     "portals": [ { "name", "addr", "port", "enable",
+ *                    "max_connections", "max_per_source" } ],
  *     "targets": [ { "name", "enable", "alias", "tpgt", "allow_any_initiator",
  *                    "params": { "MaxBurstLength": 1048576, ... },
  *                    "alua": { "group_id", "rel_port_id", "state",
@@ -17,9 +18,11 @@
  *                    "acls": [ { "initiator", "readonly", "auth" } ] } ],
  *     "discovery": { "enforce_auth", "auth" } }
  *
- * "save" adds the secrets (from the store, see store.c); "show --json"
- * leaves them out and adds what only the kernel knows: LUN size and
- * block_size, and the sessions of each target.  "restore" ignores those.
+ * "save" adds the secrets (from the store, see store.c) and leaves out a
+ * portal's connection limits that are at their defaults; "show --json"
+ * has every limit but no secrets, and adds what only the kernel knows: LUN
+ * size and block_size, and the sessions of each target.  "restore"
+ * ignores those, and sets an absent limit to its default.
  *
  * Restore checks the whole file before it touches configfs, then makes
  * the tree what the file says: objects the file does not name are
@@ -98,6 +101,23 @@ struct tree_ctx {
 	bool	live;		/* show: sessions, size, block_size */
 	int	missing;	/* secrets set but not known to kissctl */
 };
+
+/* The connection limits of a portal: for save, those not at the default. */
+static void portal_limits_json(const struct tree_ctx *t, json_t *o,
+			       const char *name)
+{
+	char v[KISS_VALUE_MAX];
+	size_t i;
+
+	for (i = 0; i < KISS_PORTAL_KEYS; i++) {
+		const struct portal_key *k = &portal_keys[i];
+
+		if (cfs_read(v, sizeof(v), "portals/%s/%s", name, k->k.file) ||
+		    (!t->live && strtoul(v, NULL, 10) == k->dflt))
+			continue;
+		json_object_set_new(o, k->k.name, num_or_str(v));
+	}
+}
 
 /*
  * One auth/ directory.  The kernel only says whether a secret is set; the
@@ -353,6 +373,7 @@ json_t *tree_json(bool secrets, bool live, const char *only, int *err)
 		set_num(o, "port", p);
 		snprintf(p, sizeof(p), "portals/%s/enable", l.names[i]);
 		set_bool(o, "enable", p);
+		portal_limits_json(&t, o, l.names[i]);
 		json_array_append_new(a, o);
 	}
 	cfs_list_free(&l);

@@ -19,6 +19,18 @@ static const struct kissctl_cmd commands[] = {
 	{ "portal", "del", "NAME",
 	  "Stop and remove a portal.  Refused while a target links to it.",
 	  cmd_portal_del },
+	{ "portal", "set", "NAME KEY=VALUE...",
+	  "Set connection limits of portal NAME (or the portal on ADDR:PORT).\n"
+	  "Keys (any case):\n"
+	  "  max_connections=1..65535  connections open through the portal at\n"
+	  "                            once, logging in or logged in (default 1024)\n"
+	  "  max_per_source=1..65535   of those, from one IP address (default 64)\n"
+	  "A connection beyond either is closed as soon as it is accepted.  A new\n"
+	  "limit applies to the next connection; open ones stay.",
+	  cmd_portal_set },
+	{ "portal", "get", "NAME [KEY]",
+	  "Print KEY of portal NAME, or every KEY=VALUE (keys as for portal set).",
+	  cmd_portal_get },
 	{ "target", "add", "IQN [--portal ADDR:PORT]...",
 	  "Create target IQN, link it to each portal and enable it.  A portal\n"
 	  "listening on ADDR:PORT is reused; if there is none, one named ADDR:PORT\n"

@@ -152,6 +152,22 @@ int portal_create(const char *name, const struct kiss_addr *a);
 int portal_users(const char *name, char *first, size_t len);
 int cmd_portal_add(int argc, char **argv);
 int cmd_portal_del(int argc, char **argv);
+int cmd_portal_set(int argc, char **argv);
+int cmd_portal_get(int argc, char **argv);
+
+/* A portal's connection limits (portal set/get), 1..65535 each. */
+#define KISS_PORTAL_MAX_CONNECTIONS	1024
+#define KISS_PORTAL_MAX_PER_SOURCE	64
+#define KISS_PORTAL_KEYS		2
+
+struct portal_key {
+	struct target_key	k;	/* TK_RANGE; file under portals/NAME/ */
+	unsigned long		dflt;	/* the kernel's default */
+};
+
+extern const struct portal_key portal_keys[KISS_PORTAL_KEYS];
+const struct portal_key *portal_key_find(const char *name);
+void portal_limits_text(const char *name, char *buf, size_t len);
 
 /* target.c */
 int cmd_target_add(int argc, char **argv);

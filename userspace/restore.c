@@ -234,8 +234,11 @@ struct devs {
 
 static int check_portal(json_t *p, json_t *all, size_t idx)
 {
-	static const char *const keys[] = { "name", "addr", "port", "enable", NULL };
-	char s[96], ctx[KISS_PORTAL_NAME_MAX + 32];
+	static const char *const keys[] = {
+		"name", "addr", "port", "enable", "max_connections",
+		"max_per_source", NULL
+	};
+	char s[96], ctx[KISS_PORTAL_NAME_MAX + 32], norm[KISS_VALUE_MAX];
 	json_t *name, *addr, *port, *en, *q;
 	struct kiss_addr a;
 	size_t i;
@@ -259,6 +262,11 @@ static int check_portal(json_t *p, json_t *all, size_t idx)
 		 port ? json_integer_value(port) : (json_int_t)KISS_DEFAULT_PORT);
 	if (parse_addr(s, &a, false))
 		return -1;
+	for (i = 0; i < KISS_PORTAL_KEYS; i++) {
+		q = json_object_get(p, portal_keys[i].k.name);
+		if (q && key_value(&portal_keys[i].k, q, norm, sizeof(norm)))
+			return -1;
+	}
 	json_array_foreach(all, i, q) {
 		if (i >= idx)
 			break;
@@ -714,6 +722,31 @@ static int apply_auth(const char *dir, json_t *o, json_t *store)
 	return ret ? -1 : 0;
 }
 
+/*
+ * The connection limits: an absent one is the default.  A module without
+ * them is fine as long as the file asks for the defaults.
+ */
+static int apply_portal_limits(const char *dir, json_t *p)
+{
+	char val[KISS_VALUE_MAX];
+	size_t i;
+
+	for (i = 0; i < KISS_PORTAL_KEYS; i++) {
+		const struct portal_key *k = &portal_keys[i];
+		json_t *v = json_object_get(p, k->k.name);
+
+		if (v)
+			key_value(&k->k, v, val, sizeof(val));
+		else
+			snprintf(val, sizeof(val), "%lu", k->dflt);
+		if (!v && !cfs_exists("%s/%s", dir, k->k.file))
+			continue;
+		if (set_attr(val, dir, k->k.file))
+			return -1;
+	}
+	return 0;
+}
+
 static int apply_portal(json_t *p)
 {
 	const char *name = str_or(p, "name", "");
@@ -740,6 +773,8 @@ static int apply_portal(json_t *p)
 	if (moved && !attr_is(dir, "enable", "0") && set_attr("0", dir, "enable"))
 		return -1;
 	if (moved && (set_attr(a.addr, dir, "addr") || set_attr(portstr, dir, "port")))
+		return -1;
+	if (apply_portal_limits(dir, p))
 		return -1;
 	if (attr_is(dir, "enable", on ? "1" : "0"))
 		return 0;

@@ -33,6 +33,7 @@ static bool is_one(const char *v)
 static void show_portals(void)
 {
 	char addr[64], port[16], en[8], user[KISS_NAME_MAX + 1], where[96];
+	char limits[96];
 	struct cfs_list l;
 	size_t i;
 	int n;
@@ -44,12 +45,14 @@ static void show_portals(void)
 		cfs_read(port, sizeof(port), "portals/%s/port", l.names[i]);
 		cfs_read(en, sizeof(en), "portals/%s/enable", l.names[i]);
 		n = portal_users(l.names[i], user, sizeof(user));
+		portal_limits_text(l.names[i], limits, sizeof(limits));
 		snprintf(where, sizeof(where), strchr(addr, ':') ? "[%s]:%s" : "%s:%s",
 			 addr, port);
-		printf("  %s%s%s  %s, %d target%s\n", l.names[i],
+		printf("  %s%s%s  %s, %d target%s%s\n", l.names[i],
 		       strcmp(where, l.names[i]) ? "  " : "",
 		       strcmp(where, l.names[i]) ? where : "",
-		       is_one(en) ? "listening" : "disabled", n, n == 1 ? "" : "s");
+		       is_one(en) ? "listening" : "disabled", n, n == 1 ? "" : "s",
+		       limits);
 	}
 	cfs_list_free(&l);
 }

@@ -15,6 +15,8 @@
  *   read-only attributes, 0/1 booleans, EBUSY for portal addr/port and LUN
  *   path while enabled, EADDRINUSE when an enabled portal already listens
  *   on the port, LUN enable needs a block device and fills in size.
+ * - a portal's max_connections and max_per_source take 1..65535 at any
+ *   time.
  * - like the kernel, tpgt and alua/group_id, alua/rel_port_id (1..65535)
  *   are EBUSY while the target is enabled, LUN serial, wwn and a change of
  *   readonly or shared while the LUN is, alua/state takes only the five
@@ -165,6 +167,8 @@ static void populate(enum kind k, const char *d)
 		put(d, "addr", "");
 		put(d, "port", "3260");
 		put(d, "enable", "0");
+		put(d, "max_connections", "1024");
+		put(d, "max_per_source", "64");
 		break;
 	case TARGET:
 		put(d, "enable", "0");
@@ -540,6 +544,13 @@ static int store(const char *path, const char *r, const char *val)
 	/* The object the attribute belongs to: its directory. */
 	switch (base == r ? OTHER : classify(strndupa(r, base - r - 1), c)) {
 	case PORTAL:
+		if (!strcmp(base, "max_connections") ||
+		    !strcmp(base, "max_per_source")) {
+			char *end;
+			long v = strtol(val, &end, 10);
+
+			return !*val || *end || v < 1 || v > 65535 ? EINVAL : 0;
+		}
 		if ((!strcmp(base, "addr") || !strcmp(base, "port")) &&
 		    !strcmp(cur, "1"))
 			return EBUSY;

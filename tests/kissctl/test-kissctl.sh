@@ -167,6 +167,52 @@ refuse "portal add same address" "portal all already exists on 0.0.0.0:3260" \
 	portal add other 0.0.0.0:3260
 refuse "portal add port in use" "cannot listen on 127.0.0.1:3260: port in use" \
 	portal add lo 127.0.0.1:3260
+value "portal max_connections default" portals/all/max_connections 1024
+value "portal max_per_source default" portals/all/max_per_source 64
+accept "portal set" portal set all max_connections=100 MAX_PER_SOURCE=8
+value "portal set max_connections" portals/all/max_connections 100
+value "portal set max_per_source (key in any case)" portals/all/max_per_source 8
+accept "portal set by address" portal set 0.0.0.0:3260 max_per_source=009
+value "portal set by address: normalized" portals/all/max_per_source 9
+bad_limits=(
+	"max_connections=0|max_connections must be 1..65535, not '0'"
+	"max_connections=65536|max_connections must be 1..65535, not '65536'"
+	"max_connections=abc|max_connections must be 1..65535, not 'abc'"
+	"max_per_source=|max_per_source must be 1..65535, not ''"
+	"max_per_source=-1|max_per_source must be 1..65535, not '-1'"
+)
+for b in "${bad_limits[@]}"; do
+	refuse "portal set ${b%%|*}" "${b#*|}" portal set all "${b%%|*}"
+done
+refuse "portal set unknown key" "unknown key 'addr'; valid keys: max_connections max_per_source" \
+	portal set all addr=1.2.3.4
+refuse "portal set without =" "expected KEY=VALUE, not 'max_connections'" portal set all max_connections
+refuse "portal set key twice" "max_connections given twice" \
+	portal set all max_connections=5 Max_Connections=6
+refuse "portal set unknown portal" "no portal nosuch; see kissctl show" portal set nosuch max_connections=5
+refuse "portal set no KEY=VALUE" "usage: kissctl portal set NAME KEY=VALUE..." portal set all
+FAKE_CFS_FAIL='portals/*/max_per_source=EINVAL' \
+	refuse "portal set, kernel refuses 2nd value: 1st put back" \
+	"cannot set max_per_source=5 on portal all: the kernel refused the value" \
+	portal set all max_connections=50 max_per_source=5
+accept "portal get KEY" portal get all max_connections
+if [ "$(cat "$work/out")" = 100 ]; then ok "portal get prints the value"; else not_ok "portal get prints the value" "$(cat "$work/out")"; fi
+accept "portal get all" portal get 0.0.0.0:3260
+if [ "$(cat "$work/out")" = "$(printf 'max_connections=100\nmax_per_source=9')" ]; then
+	ok "portal get all: KEY=VALUE each"
+else
+	not_ok "portal get all: KEY=VALUE each" "$(cat "$work/out")"
+fi
+refuse "portal get unknown key" "unknown key 'port'; valid keys: max_connections max_per_source" \
+	portal get all port
+refuse "portal get unknown portal" "no portal nosuch; see kissctl show" portal get nosuch
+accept "show (portal limits)" show
+output "show: portal limits not at their defaults" \
+	"all  0.0.0.0:3260  listening, 0 targets, max_connections=100, max_per_source=9"
+accept "portal set back to the defaults" portal set all max_connections=1024 max_per_source=64
+accept "show (default limits)" show
+output "show: default limits not shown" "all  0.0.0.0:3260  listening, 0 targets"
+noout "show: no max_ at the defaults" "max_"
 refuse "portal del unknown" "no portal nosuch; see kissctl show" portal del nosuch
 accept "portal del" portal del all
 absent "portal gone" portals/all
@@ -520,6 +566,7 @@ accept "restore --help" restore --help
 if [ ${#devs[@]} -ge 3 ]; then
 	accept "portal add (save)" portal add all 0.0.0.0:3260
 	accept "portal add IPv6 (save)" portal add v6 '[::1]:3261'
+	accept "portal limit (save)" portal set v6 max_per_source=4
 	accept "target add (save)" target add "$T" --portal all --portal v6
 	accept "target set (save)" target set "$T" alias="first disk" QueueDepth=64 \
 		MaxBurstLength=4096 FirstBurstLength=2048 DataDigest=CRC32C
@@ -542,6 +589,7 @@ if [ ${#devs[@]} -ge 3 ]; then
 	has "show --json: target" "$work/show1.json" "\"name\": \"$T\""
 	has "show --json: lun size" "$work/show1.json" "\"size\": 1073741824"
 	has "show --json: sessions" "$work/show1.json" "\"sessions\": []"
+	has "show --json: every portal limit" "$work/show1.json" "\"max_connections\": 1024"
 	hasnt "show --json: no secret" "$work/show1.json" "$S1"
 	hasnt "show --json: no mutual secret" "$work/show1.json" "$S2"
 	hasnt "show --json: no password key" "$work/show1.json" "password"
@@ -573,6 +621,8 @@ if [ ${#devs[@]} -ge 3 ]; then
 	has "save: shared lun" "$cfg" "\"shared\": true"
 	has "save: unshared lun" "$cfg" "\"shared\": false"
 	hasnt "save: no alua_ keys" "$cfg" "\"alua_"
+	has "save: a portal limit not at its default" "$cfg" "\"max_per_source\": 4"
+	hasnt "save: limits at their defaults left out" "$cfg" "max_connections"
 	accept "save -" save -
 	same "save - writes what save FILE does" "$cfg" "$work/out"
 
@@ -596,6 +646,8 @@ if [ ${#devs[@]} -ge 3 ]; then
 	accept "drift: acl del" acl del "$T" "$I2"
 	accept "drift: acl auth" acl auth "$T" "$I" --chap "other:$S2"
 	accept "drift: portal add" portal add extra 127.0.0.9:3270
+	accept "drift: portal limits" portal set all max_connections=7
+	accept "drift: portal limit back to the default" portal set v6 max_per_source=64
 	accept "drift: alua state, any time" target set "$T" alua_state=transitioning alua_preferred=0
 	accept "drift: alua ids of target 1" target set "$T" enable=0 alua_group_id=11 alua_rel_port_id=12
 	accept "drift: target 1 enabled again" target set "$T" enable=1
@@ -608,6 +660,8 @@ if [ ${#devs[@]} -ge 3 ]; then
 	value "restore: enabled target 1 disabled for its alua ids, enabled again" "targets/$T/enable" 1
 	value "restore: alua group_id of an enabled target" "targets/$T/alua/group_id" 1
 	value "restore: shared flag of an enabled LUN" "targets/$T/luns/0/shared" 0
+	value "restore: an absent limit is the default" portals/all/max_connections 1024
+	value "restore: a limit from the file" "portals/v6/max_per_source" 4
 
 	# a file from before ALUA: the alua settings stay as they are
 	accept "alua state (old file)" target set "$T" alua_state=unavailable
@@ -641,6 +695,12 @@ if [ ${#devs[@]} -ge 3 ]; then
 	sed 's/"port": 3260/"port": "3260"/' "$cfg" >"$bad"
 	restore_fails "restore: wrong type (string for integer)" \
 		"kissctl: restore: portal all: port: expected an integer, not a string" "$bad"
+	sed 's/"max_per_source": 4/"max_per_source": 0/' "$cfg" >"$bad"
+	restore_fails "restore: portal limit out of range" \
+		"kissctl: restore: portal v6: max_per_source must be 1..65535, not '0'" "$bad"
+	sed 's/"max_per_source": 4/"max_per_source": "4"/' "$cfg" >"$bad"
+	restore_fails "restore: portal limit not an integer" \
+		"kissctl: restore: portal v6: max_per_source: expected an integer, not a string" "$bad"
 	sed 's/"readonly": true/"readonly": "yes"/' "$cfg" >"$bad"
 	restore_fails "restore: wrong type (string for boolean)" \
 		"kissctl: restore: target $T: lun 3: readonly: expected true or false, not a string" "$bad"
@@ -811,6 +871,10 @@ if [ -r "$bc" ]; then
 	complete_has alua_state=active/non-optimized kissctl target set "$T" alua_state=active/n
 	complete_has alua_preferred=1 kissctl target set "$T" alua_preferred=
 	complete_has --shared kissctl lun add "$T" 0 /dev/null --sh
+	complete_has set kissctl portal s
+	complete_has 127.0.0.1:3260 kissctl portal set ""
+	complete_has max_per_source= kissctl portal set 127.0.0.1:3260 max_p
+	complete_has max_connections kissctl portal get 127.0.0.1:3260 max_c
 	complete_has "$I" kissctl acl auth "$T" ""
 	complete_has --json kissctl session list --
 	complete_has --mutual kissctl discovery auth --
