@@ -182,22 +182,29 @@ void kiss_res_free(struct kiss_lun_res *res)
 	INIT_LIST_HEAD(&res->regs);
 }
 
-static bool kiss_reg_is(const struct kiss_pr_reg *reg,
-			const struct kiss_session *sess)
+/* Whether @reg is the registration of the initiator port @name, @isid. */
+static bool kiss_reg_is_port(const struct kiss_pr_reg *reg, const char *name,
+			     const u8 *isid)
 {
-	return !strcmp(reg->initiator, sess->initiator) &&
-	       !memcmp(reg->isid, sess->isid, sizeof(reg->isid));
+	return !strcmp(reg->initiator, name) &&
+	       !memcmp(reg->isid, isid, sizeof(reg->isid));
+}
+
+static struct kiss_pr_reg *kiss_reg_find_port(struct kiss_lun_res *res,
+					      const char *name, const u8 *isid)
+{
+	struct kiss_pr_reg *reg;
+
+	list_for_each_entry(reg, &res->regs, entry)
+		if (kiss_reg_is_port(reg, name, isid))
+			return reg;
+	return NULL;
 }
 
 static struct kiss_pr_reg *kiss_reg_find(struct kiss_lun_res *res,
 					 const struct kiss_session *sess)
 {
-	struct kiss_pr_reg *reg;
-
-	list_for_each_entry(reg, &res->regs, entry)
-		if (kiss_reg_is(reg, sess))
-			return reg;
-	return NULL;
+	return kiss_reg_find_port(res, sess->initiator, sess->isid);
 }
 
 static bool kiss_pr_type_all_reg(u8 type)
@@ -648,14 +655,116 @@ static void kiss_prout_preempt(struct kiss_cmd *cmd,
 	res->generation++;
 }
 
+/*
+ * REGISTER AND MOVE (SPC-4 5.9.8): the holder hands its reservation, same
+ * type, to another I_T nexus, which it registers with the service action
+ * key (or whose key it replaces).  kiss has one target port, so the
+ * relative target port must be its own; the destination need not be
+ * logged in, as registrations are kept by initiator port.
+ */
+static void kiss_prout_move(struct kiss_cmd *cmd, const struct kiss_pr_move *m,
+			    struct kiss_pr_reg **spare)
+{
+	struct kiss_lun *lun = cmd->lun;
+	struct kiss_lun_res *res = &lun->res;
+	u16 rtpi = READ_ONCE(lun->target->alua.rel_port_id);
+	struct kiss_pr_reg *reg, *dest;
+
+	reg = kiss_reg_find(res, cmd->sess);
+	if (!reg || reg->key != m->key) {
+		kiss_pr_conflict(cmd);
+		return;
+	}
+	if (!m->sa_key || m->rtpi != rtpi ||
+	    kiss_reg_is_port(reg, m->name, m->isid)) {
+		kiss_scsi_fail_code(cmd, KISS_SENSE_INVALID_FIELD_IN_PARAM);
+		return;
+	}
+	if (!res->type) {
+		kiss_scsi_fail_code(cmd, KISS_SENSE_INVALID_FIELD_IN_CDB);
+		return;
+	}
+	/* all-registrants reservations have no single holder to move */
+	if (kiss_pr_type_all_reg(res->type) || !kiss_pr_is_holder(res, reg)) {
+		kiss_pr_conflict(cmd);
+		return;
+	}
+	dest = kiss_reg_find_port(res, m->name, m->isid);
+	if (!dest) {
+		if (res->nr_regs >= KISS_PR_MAX_REGS) {
+			kiss_scsi_fail_code(cmd, KISS_SENSE_INSUFFICIENT_REG_RESOURCES);
+			return;
+		}
+		dest = *spare;
+		*spare = NULL;
+		strscpy(dest->initiator, m->name, sizeof(dest->initiator));
+		memcpy(dest->isid, m->isid, sizeof(dest->isid));
+		list_add_tail(&dest->entry, &res->regs);
+		res->nr_regs++;
+	}
+	dest->key = m->sa_key;
+	res->holder = dest;
+	if (m->unreg)
+		kiss_pr_unregister(lun, reg);	/* no longer the holder */
+	res->generation++;
+}
+
+/* PERSISTENT RESERVE OUT with REGISTER AND MOVE: its own parameter list. */
+static void kiss_pr_register_and_move(struct kiss_cmd *cmd,
+				      const struct kiss_cdb *c)
+{
+	struct kiss_lun_res *res = &cmd->lun->res;
+	struct kiss_sense_info s;
+	struct kiss_pr_reg *spare;
+	struct kiss_pr_move *m;
+	u32 len = c->param_len;
+	u8 *buf;
+
+	BUILD_BUG_ON(KISS_PR_NAME_MAX != KISS_NAME_MAX);
+	if (len < KISS_PR_MOVE_HDR_LEN || len > KISS_PR_MOVE_MAX_LEN) {
+		kiss_scsi_fail_code(cmd, KISS_SENSE_PARAM_LIST_LENGTH);
+		return;
+	}
+	buf = kmalloc(len, GFP_KERNEL);
+	m = kmalloc(sizeof(*m), GFP_KERNEL);
+	spare = kzalloc(sizeof(*spare), GFP_KERNEL);
+	if (!buf || !m || !spare) {
+		kiss_scsi_fail_code(cmd, KISS_SENSE_INSUFFICIENT_REG_RESOURCES);
+		goto out;
+	}
+	if (kiss_cmd_copy_from_buf(cmd, 0, buf, len) != len) {
+		kiss_scsi_fail_code(cmd, KISS_SENSE_PARAM_LIST_LENGTH);
+		goto out;
+	}
+	if (kiss_pr_move_parse(buf, len, m, &s)) {
+		kiss_scsi_fail(cmd, &s);
+		goto out;
+	}
+	if (m->aptpl) {		/* not offered: see kiss_pr_out() */
+		kiss_scsi_fail_code(cmd, KISS_SENSE_INVALID_FIELD_IN_PARAM);
+		goto out;
+	}
+	spin_lock(&res->lock);
+	if (res->spc2_holder && res->spc2_holder != cmd->sess)
+		kiss_pr_conflict(cmd);
+	else
+		kiss_prout_move(cmd, m, &spare);
+	kiss_res_update_active(res);
+	spin_unlock(&res->lock);
+out:
+	kfree(spare);
+	kfree(m);
+	kfree(buf);
+}
+
 /**
  * kiss_pr_out() - PERSISTENT RESERVE OUT
  * @cmd: the command, its parameter list received
  * @c: its decoded CDB
  *
- * REGISTER AND MOVE, SPEC_I_PT and APTPL are refused as invalid fields:
- * REPORT CAPABILITIES says none of them is offered.  PREEMPT AND ABORT
- * preempts; the preempted nexuses' commands in flight are not aborted.
+ * SPEC_I_PT and APTPL are refused as invalid fields: REPORT CAPABILITIES
+ * says neither is offered.  PREEMPT AND ABORT preempts; the preempted
+ * nexuses' commands in flight are not aborted.
  */
 void kiss_pr_out(struct kiss_cmd *cmd, const struct kiss_cdb *c)
 {
@@ -664,6 +773,10 @@ void kiss_pr_out(struct kiss_cmd *cmd, const struct kiss_cdb *c)
 	u8 param[KISS_PROUT_PARAM_LEN];
 	struct kiss_prout p;
 
+	if (c->sa == KISS_PROUT_REGISTER_AND_MOVE) {
+		kiss_pr_register_and_move(cmd, c);
+		return;
+	}
 	if (c->param_len != KISS_PROUT_PARAM_LEN) {
 		kiss_scsi_fail_code(cmd, KISS_SENSE_PARAM_LIST_LENGTH);
 		return;
@@ -679,8 +792,7 @@ void kiss_pr_out(struct kiss_cmd *cmd, const struct kiss_cdb *c)
 	p.scope = c->u.pr_out.scope;
 	p.type = c->u.pr_out.type;
 
-	if (c->sa == KISS_PROUT_REGISTER_AND_MOVE ||
-	    c->sa > KISS_PROUT_REGISTER_AND_MOVE) {
+	if (c->sa > KISS_PROUT_REGISTER_AND_MOVE) {
 		kiss_scsi_fail_code(cmd, KISS_SENSE_INVALID_FIELD_IN_CDB);
 		return;
 	}

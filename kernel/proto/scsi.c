@@ -1548,7 +1548,7 @@ int kiss_scsilun_decode(const u8 *buf, size_t len, u64 *lun)
 #define KISS_DESIG_ASSOC_LU	0x00
 #define KISS_DESIG_TYPE_NAA	0x03
 
-static int kiss_xcopy_refuse(struct kiss_sense_info *s,
+static int kiss_param_refuse(struct kiss_sense_info *s,
 			     enum kiss_sense_code code, int field, int bit)
 {
 	kiss_sense_set(s, code);
@@ -1562,7 +1562,7 @@ static int kiss_xcopy_target(const u8 *p, u32 off, struct kiss_xcopy_target *t,
 			     struct kiss_sense_info *s)
 {
 	if (p[0] != KISS_XCOPY_IDENT_DESC)
-		return kiss_xcopy_refuse(s, KISS_SENSE_UNSUPPORTED_TARGET_DESC,
+		return kiss_param_refuse(s, KISS_SENSE_UNSUPPORTED_TARGET_DESC,
 					 off, KISS_NO_BIT);
 	/*
 	 * A block device (peripheral type 0).  LU ID TYPE is not looked at:
@@ -1570,14 +1570,14 @@ static int kiss_xcopy_target(const u8 *p, u32 off, struct kiss_xcopy_target *t,
 	 * a reserved LU ID TYPE to be ignored, as LIO does.
 	 */
 	if (p[1] & 0x1f)
-		return kiss_xcopy_refuse(s, KISS_SENSE_INVALID_FIELD_IN_PARAM,
+		return kiss_param_refuse(s, KISS_SENSE_INVALID_FIELD_IN_PARAM,
 					 off + 1, 4);
 	t->nul = p[1] & 0x20;
 	t->naa = (p[5] & 0x30) == KISS_DESIG_ASSOC_LU &&
 		 (p[5] & 0x0f) == KISS_DESIG_TYPE_NAA;
 	t->id_len = p[7];
 	if (t->id_len > KISS_XCOPY_DESIG_MAX)
-		return kiss_xcopy_refuse(s, KISS_SENSE_INVALID_FIELD_IN_PARAM,
+		return kiss_param_refuse(s, KISS_SENSE_INVALID_FIELD_IN_PARAM,
 					 off + 7, KISS_NO_BIT);
 	memcpy(t->id, p + 8, t->id_len);
 	t->block_len = get_unaligned_be32(p + 28) & 0xffffff;
@@ -1590,10 +1590,10 @@ static int kiss_xcopy_segment(const u8 *p, u32 off, u8 nr_targets,
 			      struct kiss_sense_info *s)
 {
 	if (p[0] != KISS_XCOPY_SEG_B2B)
-		return kiss_xcopy_refuse(s, KISS_SENSE_UNSUPPORTED_SEGMENT_DESC,
+		return kiss_param_refuse(s, KISS_SENSE_UNSUPPORTED_SEGMENT_DESC,
 					 off, KISS_NO_BIT);
 	if (get_unaligned_be16(p + 2) != KISS_XCOPY_B2B_DESC_LEN)
-		return kiss_xcopy_refuse(s, KISS_SENSE_INVALID_FIELD_IN_PARAM,
+		return kiss_param_refuse(s, KISS_SENSE_INVALID_FIELD_IN_PARAM,
 					 off + 2, KISS_NO_BIT);
 	g->src = get_unaligned_be16(p + 4);
 	g->dst = get_unaligned_be16(p + 6);
@@ -1632,24 +1632,24 @@ int kiss_xcopy_parse(const u8 *buf, u32 len, struct kiss_xcopy_list *l,
 	if (!len)
 		return 0;
 	if (len < KISS_XCOPY_HDR_LEN)
-		return kiss_xcopy_refuse(s, KISS_SENSE_PARAM_LIST_LENGTH, -1,
+		return kiss_param_refuse(s, KISS_SENSE_PARAM_LIST_LENGTH, -1,
 					 0);
 	tgt_len = get_unaligned_be16(buf + 2);
 	seg_len = get_unaligned_be32(buf + 8);
 	/* no inline data: MAXIMUM INLINE DATA LENGTH is 0 */
 	if (get_unaligned_be32(buf + 12))
-		return kiss_xcopy_refuse(s, KISS_SENSE_INVALID_FIELD_IN_PARAM,
+		return kiss_param_refuse(s, KISS_SENSE_INVALID_FIELD_IN_PARAM,
 					 12, KISS_NO_BIT);
 	if ((u64)KISS_XCOPY_HDR_LEN + tgt_len + seg_len > len ||
 	    (u64)KISS_XCOPY_HDR_LEN + tgt_len + seg_len >
 	    KISS_XCOPY_MAX_LIST_LEN)
-		return kiss_xcopy_refuse(s, KISS_SENSE_PARAM_LIST_LENGTH, -1,
+		return kiss_param_refuse(s, KISS_SENSE_PARAM_LIST_LENGTH, -1,
 					 0);
 	if (tgt_len % KISS_XCOPY_TARGET_LEN)
-		return kiss_xcopy_refuse(s, KISS_SENSE_INVALID_FIELD_IN_PARAM,
+		return kiss_param_refuse(s, KISS_SENSE_INVALID_FIELD_IN_PARAM,
 					 2, KISS_NO_BIT);
 	if (tgt_len / KISS_XCOPY_TARGET_LEN > KISS_XCOPY_MAX_TARGETS)
-		return kiss_xcopy_refuse(s, KISS_SENSE_TOO_MANY_TARGET_DESC,
+		return kiss_param_refuse(s, KISS_SENSE_TOO_MANY_TARGET_DESC,
 					 -1, 0);
 	l->nr_targets = tgt_len / KISS_XCOPY_TARGET_LEN;
 
@@ -1658,17 +1658,17 @@ int kiss_xcopy_parse(const u8 *buf, u32 len, struct kiss_xcopy_list *l,
 	end = off + seg_len;
 	for (i = 0; off < end; i++) {
 		if (end - off < 4)
-			return kiss_xcopy_refuse(s,
+			return kiss_param_refuse(s,
 						 KISS_SENSE_PARAM_LIST_LENGTH,
 						 -1, 0);
 		if (i == KISS_XCOPY_MAX_SEGMENTS)
-			return kiss_xcopy_refuse(s,
+			return kiss_param_refuse(s,
 						 KISS_SENSE_TOO_MANY_SEGMENT_DESC,
 						 -1, 0);
 		off += 4 + get_unaligned_be16(buf + off + 2);
 	}
 	if (off != end)
-		return kiss_xcopy_refuse(s, KISS_SENSE_PARAM_LIST_LENGTH, -1,
+		return kiss_param_refuse(s, KISS_SENSE_PARAM_LIST_LENGTH, -1,
 					 0);
 	l->nr_segments = i;
 
@@ -1709,4 +1709,108 @@ u32 kiss_xcopy_op_params(u8 *buf)
 	buf[44] = KISS_XCOPY_SEG_B2B;
 	buf[45] = KISS_XCOPY_IDENT_DESC;
 	return KISS_XCOPY_OP_PARAMS_LEN;
+}
+
+/* ------------------------------------------------------------------ */
+/* PERSISTENT RESERVE OUT: REGISTER AND MOVE                          */
+
+#define KISS_TPID_PROTO_ISCSI	0x5
+#define KISS_TPID_FMT_PORT	0x1	/* name and ISID: an initiator port */
+#define KISS_TPID_SEP		",i,0x"
+#define KISS_TPID_SEP_LEN	5
+#define KISS_TPID_ISID_DIGITS	12
+
+static int kiss_hex_digit(u8 c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* The text of an iSCSI TransportID, "name,i,0xISID", @len bytes at @p. */
+static int kiss_pr_tpid_port(const u8 *p, u32 len, struct kiss_pr_move *m)
+{
+	u32 n, i;
+	int d;
+
+	/* the name: no spaces or control characters, up to the separator */
+	for (n = 0; n < len && p[n] != ','; n++)
+		if (p[n] <= ' ' || p[n] == 0x7f)
+			return -EINVAL;
+	if (!n || n > KISS_PR_NAME_MAX ||
+	    len - n < KISS_TPID_SEP_LEN + KISS_TPID_ISID_DIGITS + 1 ||
+	    memcmp(p + n, KISS_TPID_SEP, KISS_TPID_SEP_LEN))
+		return -EINVAL;
+	memcpy(m->name, p, n);
+	m->name[n] = '\0';
+	p += n + KISS_TPID_SEP_LEN;
+	/* exactly the 12 digits of the 6-byte ISID, then NUL */
+	memset(m->isid, 0, sizeof(m->isid));
+	for (i = 0; i < KISS_TPID_ISID_DIGITS; i++) {
+		d = kiss_hex_digit(p[i]);
+		if (d < 0)
+			return -EINVAL;
+		m->isid[i / 2] |= d << (i % 2 ? 0 : 4);
+	}
+	return p[i] ? -EINVAL : 0;
+}
+
+/**
+ * kiss_pr_move_parse() - check a REGISTER AND MOVE parameter list
+ * @buf: the parameter list
+ * @len: its length (the PARAMETER LIST LENGTH that arrived)
+ * @m: filled in: the keys, the flags and the destination I_T nexus
+ * @s: on failure, the sense to refuse the command with
+ *
+ * The list must be exactly the header and the TransportID its length
+ * field gives.  Only an iSCSI TransportID that names an initiator port
+ * (format 01b, with the ISID) can be a destination: a name alone is an
+ * initiator device, which may have several ports.  What the keys, the
+ * flags and the relative target port must be is the caller's to check.
+ *
+ * Return: 0, or -EINVAL with @s set.
+ */
+int kiss_pr_move_parse(const u8 *buf, u32 len, struct kiss_pr_move *m,
+		       struct kiss_sense_info *s)
+{
+	u32 tpid_len, add_len;
+	const u8 *tpid;
+
+	memset(m, 0, sizeof(*m));
+	if (len < KISS_PR_MOVE_HDR_LEN)
+		goto length;
+	tpid = buf + KISS_PR_MOVE_HDR_LEN;
+	tpid_len = get_unaligned_be32(buf + 20);
+	if ((u64)KISS_PR_MOVE_HDR_LEN + tpid_len != len)
+		goto length;
+	m->key = get_unaligned_be64(buf);
+	m->sa_key = get_unaligned_be64(buf + 8);
+	m->unreg = buf[17] & 0x02;
+	m->aptpl = buf[17] & 0x01;
+	m->rtpi = get_unaligned_be16(buf + 18);
+
+	if (tpid_len < KISS_PR_TPID_MIN_LEN || tpid_len > KISS_PR_TPID_MAX_LEN)
+		return kiss_param_refuse(s, KISS_SENSE_INVALID_FIELD_IN_PARAM,
+					 20, KISS_NO_BIT);
+	if ((tpid[0] & 0x0f) != KISS_TPID_PROTO_ISCSI)
+		return kiss_param_refuse(s, KISS_SENSE_INVALID_FIELD_IN_PARAM,
+					 KISS_PR_MOVE_HDR_LEN, 3);
+	if (tpid[0] >> 6 != KISS_TPID_FMT_PORT)
+		return kiss_param_refuse(s, KISS_SENSE_INVALID_FIELD_IN_PARAM,
+					 KISS_PR_MOVE_HDR_LEN, 7);
+	add_len = get_unaligned_be16(tpid + 2);
+	if (add_len % 4 || add_len + 4 != tpid_len)
+		return kiss_param_refuse(s, KISS_SENSE_INVALID_FIELD_IN_PARAM,
+					 KISS_PR_MOVE_HDR_LEN + 2, KISS_NO_BIT);
+	if (kiss_pr_tpid_port(tpid + 4, add_len, m))
+		return kiss_param_refuse(s, KISS_SENSE_INVALID_FIELD_IN_PARAM,
+					 KISS_PR_MOVE_HDR_LEN + 4, KISS_NO_BIT);
+	return 0;
+
+length:
+	return kiss_param_refuse(s, KISS_SENSE_PARAM_LIST_LENGTH, -1, 0);
 }

@@ -433,4 +433,29 @@ int kiss_xcopy_parse(const u8 *buf, u32 len, struct kiss_xcopy_list *l,
 		     struct kiss_sense_info *s);
 u32 kiss_xcopy_op_params(u8 *buf);
 
+/*
+ * PERSISTENT RESERVE OUT, REGISTER AND MOVE: the parameter list (SPC-4
+ * 6.17.4), a 24-byte header and one iSCSI TransportID (SPC-4 7.6.4.6) in
+ * the format that names an initiator port: "name,i,0xISID".
+ */
+#define KISS_PR_MOVE_HDR_LEN	24
+#define KISS_PR_NAME_MAX	223	/* RFC 7143 4.2.7.1 */
+#define KISS_PR_TPID_MIN_LEN	24	/* SPC-4: ADDITIONAL LENGTH >= 20 */
+/* name, ",i,0x", 12 ISID digits, NUL, padded to a multiple of four */
+#define KISS_PR_TPID_MAX_LEN	(4 + ((KISS_PR_NAME_MAX + 5 + 12 + 1 + 3) & ~3))
+#define KISS_PR_MOVE_MAX_LEN	(KISS_PR_MOVE_HDR_LEN + KISS_PR_TPID_MAX_LEN)
+
+struct kiss_pr_move {
+	u64	key;		/* RESERVATION KEY */
+	u64	sa_key;		/* SERVICE ACTION RESERVATION KEY */
+	bool	unreg;
+	bool	aptpl;
+	u16	rtpi;		/* RELATIVE TARGET PORT IDENTIFIER */
+	u8	isid[6];
+	char	name[KISS_PR_NAME_MAX + 1];
+};
+
+int kiss_pr_move_parse(const u8 *buf, u32 len, struct kiss_pr_move *m,
+		       struct kiss_sense_info *s);
+
 #endif /* KISS_PROTO_SCSI_H */

@@ -5,6 +5,9 @@
  * LBA range check, REPORT SUPPORTED OPERATION CODES and sense data into
  * buffers of exact, fuzzed sizes, a LUN and raw sense data to parse.
  *
+ * The bytes after the header are also parsed as EXTENDED COPY and
+ * REGISTER AND MOVE parameter lists.
+ *
  * Layout: byte 0 options (sense format, RCTD, hidden classes), byte 1 an
  * output buffer size, bytes 2-9 the capacity, the rest the CDB.
  */
@@ -124,6 +127,38 @@ static void check_decoded(const u8 *cdb, size_t len, const struct kiss_cdb *c,
 	}
 }
 
+/* Parameter lists, parsed from a buffer of exactly @len bytes. */
+static void check_param_lists(const u8 *buf, size_t len)
+{
+	struct kiss_xcopy_list l;
+	struct kiss_pr_move m;
+	struct kiss_sense_info s;
+	unsigned int i;
+
+	if (!kiss_xcopy_parse(buf, len, &l, &s)) {
+		if (l.nr_targets > KISS_XCOPY_MAX_TARGETS ||
+		    l.nr_segments > KISS_XCOPY_MAX_SEGMENTS)
+			abort();
+		for (i = 0; i < l.nr_segments; i++)
+			if (l.segments[i].src >= l.nr_targets ||
+			    l.segments[i].dst >= l.nr_targets)
+				abort();
+	} else if (s.key != KISS_SK_ILLEGAL_REQUEST &&
+		   s.key != KISS_SK_COPY_ABORTED) {
+		abort();
+	}
+
+	if (!kiss_pr_move_parse(buf, len, &m, &s)) {
+		if (len < KISS_PR_MOVE_HDR_LEN + KISS_PR_TPID_MIN_LEN ||
+		    len > KISS_PR_MOVE_MAX_LEN || !m.name[0] ||
+		    strlen(m.name) > KISS_PR_NAME_MAX || strchr(m.name, ','))
+			abort();
+	} else if (s.key != KISS_SK_ILLEGAL_REQUEST ||
+		   (s.asc != 0x1a && s.asc != 0x26)) {
+		abort();
+	}
+}
+
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 {
 	struct kiss_sense_info s, p;
@@ -185,6 +220,15 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 		if (kiss_rsoc_all(NULL, 0, data[0] & 2, 0) < 4)
 			abort();
 	}
+
+	/* The same bytes as EXTENDED COPY and REGISTER AND MOVE lists. */
+	copy = len ? malloc(len) : NULL;
+	if (len && !copy)
+		abort();
+	if (len)
+		memcpy(copy, cdb, len);
+	check_param_lists(copy, len);
+	free(copy);
 
 	/* Sense information from raw bytes. */
 	if (len >= 16) {

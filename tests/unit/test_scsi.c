@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <cmocka.h>
 
@@ -1519,6 +1520,132 @@ static void test_xcopy_parse(void **state)
 	assert_int_equal(buf[43], 2);
 }
 
+/* A REGISTER AND MOVE list to @tpid_text's port; the list's length. */
+static u32 pr_move_list(u8 *buf, const char *tpid_text)
+{
+	u32 text_len = strlen(tpid_text) + 1;
+	u32 add_len = (text_len + 3) & ~3u;
+
+	if (add_len < 20)
+		add_len = 20;
+	memset(buf, 0, KISS_PR_MOVE_HDR_LEN + 4 + add_len);
+	put_unaligned_be64(0x1111, buf);
+	put_unaligned_be64(0x2222, buf + 8);
+	buf[17] = 0x02;				/* UNREG */
+	put_unaligned_be16(3, buf + 18);	/* RTPI */
+	put_unaligned_be32(4 + add_len, buf + 20);
+	buf[24] = 0x45;				/* format 01b, iSCSI */
+	put_unaligned_be16(add_len, buf + 26);
+	memcpy(buf + 28, tpid_text, text_len);
+	return KISS_PR_MOVE_HDR_LEN + 4 + add_len;
+}
+
+static void assert_pr_move_refused(const u8 *buf, u32 len, u8 asc,
+				   int field)
+{
+	struct kiss_pr_move m;
+	struct kiss_sense_info s;
+	u8 sense[KISS_SENSE_MAX_LEN];
+
+	assert_int_equal(kiss_pr_move_parse(buf, len, &m, &s), -EINVAL);
+	assert_int_equal(s.key, 5);
+	assert_int_equal(s.asc, asc);
+	assert_int_equal(s.ascq, 0);
+	if (field < 0)
+		return;
+	/* the sense-key specific field points into the parameter list */
+	assert_int_equal(kiss_sense_build(sense, sizeof(sense), &s, false),
+			 KISS_SENSE_FIXED_LEN);
+	assert_int_equal(sense[15] & 0xc0, 0x80);	/* SKSV, C/D = 0 */
+	assert_int_equal(get_unaligned_be16(sense + 16), field);
+}
+
+static void test_pr_move_parse(void **state)
+{
+	static const char port[] = "iqn.2026-11.org.kiss:node2,i,0x23d000000a1B";
+	struct kiss_pr_move m;
+	struct kiss_sense_info s;
+	u8 buf[KISS_PR_MOVE_MAX_LEN + 64];
+	char name[KISS_PR_NAME_MAX + 2];
+	char text[KISS_PR_NAME_MAX + 32];
+	u32 len;
+
+	(void)state;
+	len = pr_move_list(buf, port);
+	assert_int_equal(len % 4, 0);
+	assert_int_equal(kiss_pr_move_parse(buf, len, &m, &s), 0);
+	assert_int_equal(m.key, 0x1111);
+	assert_int_equal(m.sa_key, 0x2222);
+	assert_true(m.unreg);
+	assert_false(m.aptpl);
+	assert_int_equal(m.rtpi, 3);
+	assert_string_equal(m.name, "iqn.2026-11.org.kiss:node2");
+	assert_memory_equal(m.isid, "\x23\xd0\x00\x00\x0a\x1b", 6);
+
+	/* the list is the header and the TransportID, to the byte */
+	assert_pr_move_refused(buf, len - 4, 0x1a, -1);
+	assert_pr_move_refused(buf, len + 4, 0x1a, -1);
+	assert_pr_move_refused(buf, 23, 0x1a, -1);
+	assert_pr_move_refused(buf, 0, 0x1a, -1);
+	/* TRANSPORTID PARAMETER DATA LENGTH below what an iSCSI one needs */
+	len = pr_move_list(buf, port);
+	put_unaligned_be32(20, buf + 20);
+	assert_pr_move_refused(buf, 44, 0x26, 20);
+	/* not iSCSI; a name without ISID (format 00b) names no port */
+	len = pr_move_list(buf, port);
+	buf[24] = 0x44;
+	assert_pr_move_refused(buf, len, 0x26, 24);
+	buf[24] = 0x05;
+	assert_pr_move_refused(buf, len, 0x26, 24);
+	/* ADDITIONAL LENGTH: a multiple of four, and what the list holds */
+	len = pr_move_list(buf, port);
+	put_unaligned_be16(get_unaligned_be16(buf + 26) - 4, buf + 26);
+	assert_pr_move_refused(buf, len, 0x26, 26);
+	len = pr_move_list(buf, port);
+	put_unaligned_be16(get_unaligned_be16(buf + 26) - 1, buf + 26);
+	assert_pr_move_refused(buf, len, 0x26, 26);
+
+	/* malformed ports */
+	len = pr_move_list(buf, "iqn.2026-11.org.kiss:node2,i,0x23d000000a1");
+	assert_pr_move_refused(buf, len, 0x26, 28);
+	len = pr_move_list(buf, "iqn.2026-11.org.kiss:node2,i,0x23d000000a1bc");
+	assert_pr_move_refused(buf, len, 0x26, 28);
+	len = pr_move_list(buf, "iqn.2026-11.org.kiss:node2,i,0x23d000000a1g");
+	assert_pr_move_refused(buf, len, 0x26, 28);
+	len = pr_move_list(buf, "iqn.2026-11.org.kiss:node2,t,0x23d000000a1b");
+	assert_pr_move_refused(buf, len, 0x26, 28);
+	len = pr_move_list(buf, ",i,0x23d000000a1b");
+	assert_pr_move_refused(buf, len, 0x26, 28);
+	len = pr_move_list(buf, "iqn.2026-11.org kiss:node2,i,0x23d000000a1b");
+	assert_pr_move_refused(buf, len, 0x26, 28);
+	len = pr_move_list(buf, "iqn.2026-11.org.kiss:node2");
+	assert_pr_move_refused(buf, len, 0x26, 28);
+	/* no NUL inside ADDITIONAL LENGTH: the ISID runs to its end */
+	len = pr_move_list(buf, port);
+	assert_int_equal(get_unaligned_be16(buf + 26), 44);
+	buf[28 + 43] = 'c';
+	assert_pr_move_refused(buf, len, 0x26, 28);
+	/* a TransportID longer than any iSCSI port's */
+	len = pr_move_list(buf, port);
+	put_unaligned_be32(KISS_PR_TPID_MAX_LEN + 4, buf + 20);
+	put_unaligned_be16(KISS_PR_TPID_MAX_LEN, buf + 26);
+	assert_pr_move_refused(buf, KISS_PR_MOVE_MAX_LEN + 4, 0x26, 20);
+
+	/* the longest name fits; one more character does not */
+	memset(name, 'n', sizeof(name));
+	name[KISS_PR_NAME_MAX] = '\0';
+	snprintf(text, sizeof(text), "%s,i,0x000000000001", name);
+	len = pr_move_list(buf, text);
+	assert_int_equal(len, KISS_PR_MOVE_MAX_LEN);
+	assert_int_equal(kiss_pr_move_parse(buf, len, &m, &s), 0);
+	assert_int_equal(strlen(m.name), KISS_PR_NAME_MAX);
+	name[KISS_PR_NAME_MAX] = 'n';
+	name[KISS_PR_NAME_MAX + 1] = '\0';
+	snprintf(text, sizeof(text), "%s,i,0x000000000001", name);
+	len = pr_move_list(buf, text);
+	assert_pr_move_refused(buf, len, 0x26, 28);
+}
+
 static void test_err_str(void **state)
 {
 	(void)state;
@@ -1577,6 +1704,7 @@ int main(void)
 		cmocka_unit_test(test_rsoc_one),
 		cmocka_unit_test(test_rsoc_build),
 		cmocka_unit_test(test_xcopy_parse),
+		cmocka_unit_test(test_pr_move_parse),
 		cmocka_unit_test(test_err_str),
 	};
 

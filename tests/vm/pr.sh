@@ -6,7 +6,7 @@
 # iscsiadm ifaces) on one kiss LUN, driven by sg_persist.  Register, the
 # registration kept when the connection drops and open-iscsi recovers,
 # reserve, a conflicting write refused, preempt, release, unregister;
-# COMPARE AND WRITE from both as a lock; then SPC-2 RESERVE(6) with
+# REGISTER AND MOVE and its refusals; COMPARE AND WRITE from both as a lock; then SPC-2 RESERVE(6) with
 # sg_raw, which ends with the session.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -125,6 +125,62 @@ check "no reservation" not_reserved "$d1"
 check "node1 writes again" wr "$d1"
 check "node2 unregisters" prout --register --param-rk=$K2 --param-sark=0 "$d2"
 check "no keys" no_keys "$d1"
+
+# REGISTER AND MOVE: the holder hands its reservation to another I_T
+# nexus (name and ISID), registering it with the service action key.
+# sg_persist exits 5 for ILLEGAL REQUEST, 24 for RESERVATION CONFLICT.
+status_is() {	# STATUS CMD...: CMD exits with STATUS
+	local want=$1 rc
+	shift
+	"$@" >/dev/null 2>&1
+	rc=$?
+	[ "$rc" = "$want" ] || { echo "exit status $rc, not $want"; return 1; }
+}
+isid_of() {	# INITIATOR: the ISID of its session, from configfs
+	sed -n "s/^initiator=$1 isid=\([0-9a-f]*\) .*/\1/p" \
+		"/sys/kernel/config/kiss/targets/$T/sessions"
+}
+move() {	# DEV RK SARK TRANSPORTID [options]: REGISTER AND MOVE
+	local dev=$1 rk=$2 sark=$3 tid=$4
+	shift 4
+	sg_persist --out --register-move --param-rk="$rk" --param-sark="$sark" \
+		--prout-type=1 --relative-target-port="$rtpi" \
+		--transport-id="$tid" "$@" "$dev"
+}
+K3=0x3333
+rtpi=$(printf '%x' "$(cat "/sys/kernel/config/kiss/targets/$T/alua/rel_port_id")")
+tid1="$I1,i,0x$(isid_of "$I1")"
+tid2="$I2,i,0x$(isid_of "$I2")"
+check "ISIDs of both sessions ($tid1, $tid2)" sh -c "[ '$tid1' != '$I1,i,0x' ] && [ '$tid2' != '$I2,i,0x' ]"
+check "unregistered nexus: RESERVATION CONFLICT" status_is 24 move "$d1" 0 $K3 "$tid2"
+check "node1 registers" prout --register --param-sark=$K1 "$d1"
+check "move with no reservation: ILLEGAL REQUEST" status_is 5 move "$d1" $K1 $K3 "$tid2"
+check "node1 reserves Write Exclusive" prout --reserve --param-rk=$K1 --prout-type=1 "$d1"
+check "move with the wrong key: RESERVATION CONFLICT" status_is 24 move "$d1" 0x9999 $K3 "$tid2"
+check "move to itself: ILLEGAL REQUEST" status_is 5 move "$d1" $K1 $K3 "$tid1"
+check "move with service action key 0: ILLEGAL REQUEST" status_is 5 move "$d1" $K1 0 "$tid2"
+check "move to an initiator without ISID: ILLEGAL REQUEST" status_is 5 move "$d1" $K1 $K3 "$I2"
+rtpi_ok=$rtpi rtpi=$(printf '%x' $((0x$rtpi % 65535 + 1)))
+check "move to another target port: ILLEGAL REQUEST" status_is 5 move "$d1" $K1 $K3 "$tid2"
+rtpi=$rtpi_ok
+check "node2 registered by nobody yet" sh -c "! sg_persist --in --read-keys $d1 2>/dev/null | grep -qx '    $K3'"
+check "node1 moves its reservation to node2" move "$d1" $K1 $K3 "$tid2"
+check "node2 registered with the new key" has_key "$d1" $K3
+check "node1 still registered (no UNREG)" has_key "$d1" $K1
+check "node2 holds Write Exclusive" reserved_as "$d1" $K3 "Write Exclusive"
+check "node2 writes" wr "$d2"
+check_fails "node1 write refused" wr "$d1"
+check "node1 no longer the holder: RESERVATION CONFLICT" status_is 24 move "$d1" $K1 $K3 "$tid2"
+check "node2 moves it back with UNREG" move "$d2" $K3 $K1 "$tid1" --unreg
+check "node1 holds again" reserved_as "$d1" $K1 "Write Exclusive"
+check_fails "node2 unregistered" has_key "$d1" $K3
+check "node1 writes" wr "$d1"
+check "node1 releases" prout --release --param-rk=$K1 --prout-type=1 "$d1"
+check "all-registrants reservation" prout --reserve --param-rk=$K1 --prout-type=7 "$d1"
+check "all-registrants: RESERVATION CONFLICT" status_is 24 move "$d1" $K1 $K3 "$tid2"
+check "node1 unregisters" prout --register --param-rk=$K1 --param-sark=0 "$d1"
+check "no keys after the moves" no_keys "$d1"
+check "no reservation after the moves" not_reserved "$d1"
 
 # COMPARE AND WRITE as a lock: both nodes increment a counter in block
 # 100 by read, then compare-and-write of old -> new, retrying on a
