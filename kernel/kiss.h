@@ -356,6 +356,17 @@ enum kiss_conn_state {
 	KISS_CONN_CLOSING,
 };
 
+/* EXTENDED COPY statuses kept for RECEIVE COPY RESULTS (xcopy.c). */
+#define KISS_COPY_STATUS_SLOTS	4
+
+struct kiss_copy_status {
+	u64	seq;		/* 0: unused; higher: newer */
+	u64	bytes;		/* written so far */
+	u16	segments;	/* processed */
+	u8	list_id;
+	u8	status;		/* enum kiss_xcopy_status */
+};
+
 struct kiss_session {
 	struct kref		ref;
 	struct list_head	entry;		/* target->sessions */
@@ -370,6 +381,10 @@ struct kiss_session {
 	/* pending unit attentions per LUN: BIT(enum kiss_ua) */
 	spinlock_t		ua_lock;
 	u16			ua[KISS_MAX_LUNS];
+	/* copies whose status the initiator may ask for, under copy_lock */
+	spinlock_t		copy_lock;
+	u64			copy_seq;
+	struct kiss_copy_status	copies[KISS_COPY_STATUS_SLOTS];
 	/* counters */
 	atomic64_t		cmds;
 	atomic64_t		read_bytes;
@@ -489,6 +504,7 @@ int kiss_scsi_fail_code(struct kiss_cmd *cmd, enum kiss_sense_code code);
 
 /* xcopy.c: EXTENDED COPY between the target's LUNs */
 void kiss_xcopy(struct kiss_cmd *cmd);
+int kiss_xcopy_status(struct kiss_cmd *cmd, u8 list_id, u8 *buf);
 
 /* bdev.c: block I/O on the command's pages; completes via kiss_cmd_done */
 void kiss_bdev_rw(struct kiss_cmd *cmd, u64 lba, u32 nr_blocks, bool write,

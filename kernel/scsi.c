@@ -694,11 +694,20 @@ static int kiss_emul_read_defect_data(struct kiss_cmd *cmd,
 	return c->opcode == KISS_SCSI_READ_DEFECT_DATA_10 ? 4 : 8;
 }
 
-static int kiss_emul_copy_op_params(struct kiss_cmd *cmd,
-				    const struct kiss_cdb *c, u8 *buf)
+static int kiss_emul_copy_results(struct kiss_cmd *cmd,
+				  const struct kiss_cdb *c, u8 *buf)
 {
+	int len;
+
 	BUILD_BUG_ON(KISS_XCOPY_OP_PARAMS_LEN > KISS_EMUL_BUF_LEN);
-	return kiss_xcopy_op_params(buf);
+	BUILD_BUG_ON(KISS_XCOPY_COPY_STATUS_LEN > KISS_EMUL_BUF_LEN);
+	if (c->sa == KISS_RCR_OPERATING_PARAMS)
+		return kiss_xcopy_op_params(buf);
+	/* COPY STATUS: a list identifier this nexus has no copy for */
+	len = kiss_xcopy_status(cmd, c->u.rcr.list_id, buf);
+	if (len < 0)
+		return kiss_scsi_fail_field(cmd, true, 2, -1);
+	return len;
 }
 
 static int kiss_emul_rsoc(struct kiss_cmd *cmd, const struct kiss_cdb *c,
@@ -1148,8 +1157,7 @@ void kiss_scsi_exec(struct kiss_cmd *cmd)
 		kiss_scsi_emulate(cmd, &c, kiss_emul_read_defect_data);
 		return;
 	case KISS_SCSI_RECEIVE_COPY_RESULTS:
-		/* OPERATING PARAMETERS, the one service action decoded */
-		kiss_scsi_emulate(cmd, &c, kiss_emul_copy_op_params);
+		kiss_scsi_emulate(cmd, &c, kiss_emul_copy_results);
 		return;
 	case KISS_SCSI_MODE_SELECT_6:
 	case KISS_SCSI_MODE_SELECT_10:

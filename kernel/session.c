@@ -91,6 +91,7 @@ struct kiss_session *kiss_session_alloc(struct kiss_target *target,
 	kref_init(&sess->ref);
 	INIT_LIST_HEAD(&sess->entry);
 	spin_lock_init(&sess->ua_lock);
+	spin_lock_init(&sess->copy_lock);
 	sess->target = target;
 	sess->discovery = !target;
 	strscpy(sess->initiator, initiator, sizeof(sess->initiator));

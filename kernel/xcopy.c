@@ -28,6 +28,9 @@
 struct kiss_xcopy {
 	struct work_struct	work;
 	struct kiss_cmd		*cmd;
+	int			slot;		/* sess->copies[], or -1 */
+	u16			segments;	/* done */
+	u64			bytes;		/* written */
 	struct kiss_xcopy_list	list;
 	struct kiss_lun		*luns[KISS_XCOPY_MAX_TARGETS];
 	struct page		*pages[KISS_XCOPY_PAGES];
@@ -44,6 +47,91 @@ static void kiss_xcopy_free(struct kiss_xcopy *x)
 		if (x->pages[i])
 			__free_page(x->pages[i]);
 	kfree(x);
+}
+
+/*
+ * A status slot for a copy whose list identifier the initiator wants held
+ * (LIST ID USAGE 00b): the slot of a finished copy with the same list
+ * identifier, else a free one, else the oldest finished one.  -1 when all
+ * are taken by copies in progress; the copy then runs unrecorded.
+ */
+static int kiss_xcopy_hold(struct kiss_session *sess, u8 list_id)
+{
+	struct kiss_copy_status *c, *slot = NULL;
+	unsigned int i;
+
+	spin_lock(&sess->copy_lock);
+	for (i = 0; i < KISS_COPY_STATUS_SLOTS; i++) {
+		c = &sess->copies[i];
+		if (c->seq && c->status == KISS_XCOPY_IN_PROGRESS)
+			continue;
+		if (c->seq && c->list_id == list_id) {
+			slot = c;
+			break;
+		}
+		if (!slot || c->seq < slot->seq)
+			slot = c;
+	}
+	if (slot) {
+		slot->seq = ++sess->copy_seq;
+		slot->list_id = list_id;
+		slot->status = KISS_XCOPY_IN_PROGRESS;
+		slot->segments = 0;
+		slot->bytes = 0;
+	}
+	spin_unlock(&sess->copy_lock);
+	return slot ? slot - sess->copies : -1;
+}
+
+/* The copy is over: record how it ended, free it, complete the command. */
+static void kiss_xcopy_end(struct kiss_xcopy *x)
+{
+	struct kiss_cmd *cmd = x->cmd;
+	struct kiss_session *sess = cmd->sess;
+	struct kiss_copy_status *c;
+
+	if (x->slot >= 0) {
+		c = &sess->copies[x->slot];
+		spin_lock(&sess->copy_lock);
+		c->status = cmd->status == KISS_SAM_STAT_GOOD &&
+			    !READ_ONCE(cmd->aborted) ?
+			    KISS_XCOPY_DONE : KISS_XCOPY_DONE_ERRORS;
+		c->segments = x->segments;
+		c->bytes = x->bytes;
+		spin_unlock(&sess->copy_lock);
+	}
+	kiss_xcopy_free(x);
+	kiss_cmd_done(cmd);
+}
+
+/**
+ * kiss_xcopy_status() - RECEIVE COPY RESULTS, COPY STATUS
+ * @cmd: the command
+ * @list_id: the LIST IDENTIFIER it asks about
+ * @buf: KISS_XCOPY_COPY_STATUS_LEN bytes
+ *
+ * Return: the length of the data, or -ENOENT when this I_T nexus has no
+ * copy with @list_id held.
+ */
+int kiss_xcopy_status(struct kiss_cmd *cmd, u8 list_id, u8 *buf)
+{
+	struct kiss_session *sess = cmd->sess;
+	struct kiss_copy_status *c, *found = NULL;
+	unsigned int i;
+	int len = -ENOENT;
+
+	spin_lock(&sess->copy_lock);
+	for (i = 0; i < KISS_COPY_STATUS_SLOTS; i++) {
+		c = &sess->copies[i];
+		if (c->seq && c->list_id == list_id &&
+		    (!found || c->seq > found->seq))
+			found = c;
+	}
+	if (found)
+		len = kiss_xcopy_copy_status(buf, found->status,
+					     found->segments, found->bytes);
+	spin_unlock(&sess->copy_lock);
+	return len;
 }
 
 /* The target's LUN whose NAA identifier the descriptor names, pinned. */
@@ -163,6 +251,7 @@ static int kiss_xcopy_segment_run(struct kiss_xcopy *x,
 		}
 		if (err)
 			break;
+		x->bytes += bytes;
 		left -= bytes;
 		src_lba += bytes >> src->block_shift;
 		dst_lba += bytes >> dst->block_shift;
@@ -189,12 +278,14 @@ static void kiss_xcopy_work(struct work_struct *work)
 			goto out;
 		}
 	}
-	for (i = 0; i < x->list.nr_segments; i++)
-		if (kiss_xcopy_segment_run(x, &x->list.segments[i]))
+	for (i = 0; i < x->list.nr_segments; i++) {
+		if (kiss_xcopy_segment_run(x, &x->list.segments[i]) ||
+		    READ_ONCE(cmd->aborted))
 			break;
+		x->segments++;
+	}
 out:
-	kiss_xcopy_free(x);
-	kiss_cmd_done(cmd);
+	kiss_xcopy_end(x);
 }
 
 /**
@@ -218,17 +309,21 @@ void kiss_xcopy(struct kiss_cmd *cmd)
 		goto done;
 	}
 	x->cmd = cmd;
+	x->slot = -1;
 	if (kiss_xcopy_parse(raw, len, &x->list, &s)) {
 		kiss_scsi_fail(cmd, &s);
-		goto free;
+		goto end;
 	}
+	if (x->list.list_id_usage == KISS_XCOPY_LIST_ID_HOLD)
+		x->slot = kiss_xcopy_hold(cmd->sess, x->list.list_id);
 	if (!x->list.nr_segments || kiss_xcopy_check(x))
-		goto free;
+		goto end;
 	INIT_WORK(&x->work, kiss_xcopy_work);
 	queue_work(system_unbound_wq, &x->work);
 	return;
-free:
-	kiss_xcopy_free(x);
+end:
+	kiss_xcopy_end(x);
+	return;
 done:
 	kiss_cmd_done(cmd);
 }

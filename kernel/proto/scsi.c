@@ -249,6 +249,14 @@ static const struct kiss_opcode_info kiss_opcodes[] = {
 			   0xff, 0, KISS_CTL_USE },
 		.ignore = { [15] = KISS_CTL_IGN },
 	}, {
+		.name = "RECEIVE COPY RESULTS/COPY STATUS",
+		.opcode = 0x84, .cdb_len = 16,
+		.sa = KISS_RCR_COPY_STATUS,
+		.flags = KISS_OPF_DECODED | KISS_OPF_SA,
+		.usage = { 0x84, 0, 0xff, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff,
+			   0xff, 0, KISS_CTL_USE },
+		.ignore = { [15] = KISS_CTL_IGN },
+	}, {
 		.name = "RECEIVE COPY RESULTS/OPERATING PARAMETERS",
 		.opcode = 0x84, .cdb_len = 16,
 		.sa = KISS_RCR_OPERATING_PARAMS,
@@ -1051,6 +1059,7 @@ static int kiss_cdb_fields(const u8 *cdb, struct kiss_cdb *c)
 		c->alloc_len = get_unaligned_be32(cdb + 6);
 		return 0;
 	case KISS_SCSI_RECEIVE_COPY_RESULTS:
+		c->u.rcr.list_id = cdb[2];
 		c->alloc_len = get_unaligned_be32(cdb + 10);
 		return 0;
 	case KISS_SCSI_PR_OUT:
@@ -1634,6 +1643,8 @@ int kiss_xcopy_parse(const u8 *buf, u32 len, struct kiss_xcopy_list *l,
 	if (len < KISS_XCOPY_HDR_LEN)
 		return kiss_param_refuse(s, KISS_SENSE_PARAM_LIST_LENGTH, -1,
 					 0);
+	l->list_id = buf[0];
+	l->list_id_usage = (buf[1] >> 3) & 3;
 	tgt_len = get_unaligned_be16(buf + 2);
 	seg_len = get_unaligned_be32(buf + 8);
 	/* no inline data: MAXIMUM INLINE DATA LENGTH is 0 */
@@ -1709,6 +1720,27 @@ u32 kiss_xcopy_op_params(u8 *buf)
 	buf[44] = KISS_XCOPY_SEG_B2B;
 	buf[45] = KISS_XCOPY_IDENT_DESC;
 	return KISS_XCOPY_OP_PARAMS_LEN;
+}
+
+/**
+ * kiss_xcopy_copy_status() - RECEIVE COPY RESULTS, COPY STATUS
+ * @buf: KISS_XCOPY_COPY_STATUS_LEN bytes
+ * @status: the COPY MANAGER STATUS
+ * @segments: the segments processed
+ * @bytes: the bytes written, reported in KiB
+ *
+ * Return: the length of the data (SPC-3 6.17.3).
+ */
+u32 kiss_xcopy_copy_status(u8 *buf, enum kiss_xcopy_status status,
+			   u16 segments, u64 bytes)
+{
+	memset(buf, 0, KISS_XCOPY_COPY_STATUS_LEN);
+	put_unaligned_be32(KISS_XCOPY_COPY_STATUS_LEN - 4, buf);
+	buf[4] = status;		/* HDD 0: no data held */
+	put_unaligned_be16(segments, buf + 5);
+	buf[7] = 1;			/* TRANSFER COUNT UNITS: KiB */
+	put_unaligned_be32(min_t(u64, bytes >> 10, 0xffffffff), buf + 8);
+	return KISS_XCOPY_COPY_STATUS_LEN;
 }
 
 /* ------------------------------------------------------------------ */

@@ -88,7 +88,8 @@ enum kiss_scsi_service_action {
 	KISS_MI_REPORT_SUPPORTED_OPCODES = 0x0c,
 	KISS_MO_SET_TARGET_PGS		= 0x0a,
 	KISS_XCOPY_LID1			= 0x00,	/* EXTENDED COPY(LID1) */
-	KISS_RCR_OPERATING_PARAMS	= 0x03,	/* RECEIVE COPY RESULTS */
+	KISS_RCR_COPY_STATUS		= 0x00,	/* RECEIVE COPY RESULTS */
+	KISS_RCR_OPERATING_PARAMS	= 0x03,
 };
 
 /* PERSISTENT RESERVE IN service actions (SPC-4 6.15.1). */
@@ -320,6 +321,9 @@ struct kiss_cdb {
 			u8	scope;
 			u8	type;
 		} pr_out;
+		struct {
+			u8	list_id;	/* COPY STATUS */
+		} rcr;
 	} u;
 	struct kiss_sense_info	sense;		/* why decoding failed */
 };
@@ -405,6 +409,17 @@ int kiss_scsilun_decode(const u8 *buf, size_t len, u64 *lun);
 				 KISS_XCOPY_MAX_SEGMENTS * KISS_XCOPY_B2B_LEN)
 #define KISS_XCOPY_DESIG_MAX	20
 #define KISS_XCOPY_OP_PARAMS_LEN	46
+#define KISS_XCOPY_COPY_STATUS_LEN	12
+
+/* LIST ID USAGE: 00b, the copy manager holds the copy's status. */
+#define KISS_XCOPY_LIST_ID_HOLD		0
+
+/* COPY MANAGER STATUS of RECEIVE COPY RESULTS, COPY STATUS (SPC-3). */
+enum kiss_xcopy_status {
+	KISS_XCOPY_IN_PROGRESS	= 0x00,
+	KISS_XCOPY_DONE		= 0x01,
+	KISS_XCOPY_DONE_ERRORS	= 0x02,
+};
 
 struct kiss_xcopy_target {
 	bool	nul;		/* a null device: not offered */
@@ -423,6 +438,8 @@ struct kiss_xcopy_segment {
 };
 
 struct kiss_xcopy_list {
+	u8	list_id;
+	u8	list_id_usage;	/* LIST ID USAGE, 0..3 */
 	u8	nr_targets;
 	u8	nr_segments;
 	struct kiss_xcopy_target	targets[KISS_XCOPY_MAX_TARGETS];
@@ -432,6 +449,8 @@ struct kiss_xcopy_list {
 int kiss_xcopy_parse(const u8 *buf, u32 len, struct kiss_xcopy_list *l,
 		     struct kiss_sense_info *s);
 u32 kiss_xcopy_op_params(u8 *buf);
+u32 kiss_xcopy_copy_status(u8 *buf, enum kiss_xcopy_status status,
+			   u16 segments, u64 bytes);
 
 /*
  * PERSISTENT RESERVE OUT, REGISTER AND MOVE: the parameter list (SPC-4

@@ -1460,7 +1460,10 @@ static void test_xcopy_parse(void **state)
 	assert_int_equal(l.nr_segments, 0);
 
 	len = xcopy_list(buf, 2, 2);
+	buf[1] = 0x10;				/* LIST ID USAGE 10b */
 	assert_int_equal(kiss_xcopy_parse(buf, len, &l, &s), 0);
+	assert_int_equal(l.list_id, 1);
+	assert_int_equal(l.list_id_usage, 2);
 	assert_int_equal(l.nr_targets, 2);
 	assert_int_equal(l.nr_segments, 2);
 	assert_true(l.targets[1].naa);
@@ -1518,6 +1521,21 @@ static void test_xcopy_parse(void **state)
 	assert_int_equal(get_unaligned_be16(buf + 10),
 			 KISS_XCOPY_MAX_SEGMENTS);
 	assert_int_equal(buf[43], 2);
+
+	/* COPY STATUS: 8 bytes after the length, the count in KiB */
+	memset(buf, 0xee, 16);
+	assert_int_equal(kiss_xcopy_copy_status(buf, KISS_XCOPY_DONE, 3,
+						(5ULL << 20) + 1023),
+			 KISS_XCOPY_COPY_STATUS_LEN);
+	assert_int_equal(get_unaligned_be32(buf), 8);
+	assert_int_equal(buf[4], 0x01);
+	assert_int_equal(get_unaligned_be16(buf + 5), 3);
+	assert_int_equal(buf[7], 1);
+	assert_int_equal(get_unaligned_be32(buf + 8), 5 * 1024);
+	assert_int_equal(buf[12], 0xee);
+	kiss_xcopy_copy_status(buf, KISS_XCOPY_IN_PROGRESS, 0, 1ULL << 60);
+	assert_int_equal(buf[4], 0);
+	assert_int_equal(get_unaligned_be32(buf + 8), 0xffffffff);
 }
 
 /* A REGISTER AND MOVE list to @tpid_text's port; the list's length. */
