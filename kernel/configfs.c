@@ -17,9 +17,11 @@
  *
  * Lifetimes: configfs holds one reference on each item.  A target is also
  * kref'd by its sessions (kiss_target_find_get()), so its memory goes with
- * the last kiss_target_put(), possibly after the rmdir.  Portals, LUNs and
- * ACLs are freed by their configfs release: the data path reaches a LUN
- * only under RCU and lun->ref, which kiss_lun_disable() drains first.
+ * the last kiss_target_put(), possibly after the rmdir.  A portal is
+ * pinned by the connections accepted through it (portal.c), which count
+ * against its limits until they are freed.  Portals, LUNs and ACLs are
+ * freed by their configfs release: the data path reaches a LUN only under
+ * RCU and lun->ref, which kiss_lun_disable() drains first.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -44,6 +46,10 @@
 /* configfs.md sets no upper bound for the keepalive: an hour is plenty */
 #define KISS_NOPIN_MAX		3600
 #define KISS_SERIAL_MAX	(sizeof_field(struct kiss_lun, serial) - 1)
+/* Open connections through one portal, and from one address (portal.c) */
+#define KISS_PORTAL_MAX_CONNECTIONS	1024
+#define KISS_PORTAL_MAX_PER_SOURCE	64
+#define KISS_PORTAL_CONN_LIMIT		65535
 
 static const struct config_item_type kiss_root_type;
 static const struct config_item_type kiss_portal_type;
@@ -475,21 +481,77 @@ static ssize_t kiss_portal_enable_store(struct config_item *item,
 	return ret ? ret : count;
 }
 
+/*
+ * The connection limits apply to the next accept: lowering one closes
+ * nothing that is open.  Either may exceed the other; the lower binds.
+ */
+static ssize_t kiss_portal_limit_store(struct config_item *item,
+				       const char *attr, const char *page,
+				       size_t count, u32 *limit)
+{
+	u32 v;
+
+	if (kiss_cfs_u32(item, attr, page, 1, KISS_PORTAL_CONN_LIMIT, &v))
+		return -EINVAL;
+	mutex_lock(&kiss_cfg_mutex);
+	WRITE_ONCE(*limit, v);
+	mutex_unlock(&kiss_cfg_mutex);
+	return count;
+}
+
+static ssize_t kiss_portal_max_connections_show(struct config_item *item,
+						char *page)
+{
+	return sprintf(page, "%u\n",
+		       READ_ONCE(kiss_to_portal(item)->max_connections));
+}
+
+static ssize_t kiss_portal_max_connections_store(struct config_item *item,
+						 const char *page,
+						 size_t count)
+{
+	return kiss_portal_limit_store(item, "max_connections", page, count,
+				       &kiss_to_portal(item)->max_connections);
+}
+
+static ssize_t kiss_portal_max_per_source_show(struct config_item *item,
+					       char *page)
+{
+	return sprintf(page, "%u\n",
+		       READ_ONCE(kiss_to_portal(item)->max_per_source));
+}
+
+static ssize_t kiss_portal_max_per_source_store(struct config_item *item,
+						const char *page, size_t count)
+{
+	return kiss_portal_limit_store(item, "max_per_source", page, count,
+				       &kiss_to_portal(item)->max_per_source);
+}
+
 CONFIGFS_ATTR(kiss_portal_, addr);
 CONFIGFS_ATTR(kiss_portal_, port);
 CONFIGFS_ATTR(kiss_portal_, enable);
+CONFIGFS_ATTR(kiss_portal_, max_connections);
+CONFIGFS_ATTR(kiss_portal_, max_per_source);
 
 static struct configfs_attribute *kiss_portal_attrs[] = {
 	&kiss_portal_attr_addr,
 	&kiss_portal_attr_port,
 	&kiss_portal_attr_enable,
+	&kiss_portal_attr_max_connections,
+	&kiss_portal_attr_max_per_source,
 	NULL,
 };
 
+/*
+ * The last reference: configfs's, or that of the last connection accepted
+ * through the portal (kiss_portal_conn_del()), after the rmdir.
+ */
 static void kiss_portal_release(struct config_item *item)
 {
 	struct kiss_portal *portal = kiss_to_portal(item);
 
+	WARN_ON_ONCE(!list_empty(&portal->conns));
 	mutex_destroy(&portal->conns_lock);
 	kfree(portal);
 }
@@ -517,6 +579,8 @@ static struct config_group *kiss_portal_make(struct config_group *group,
 	sin->sin_family = AF_INET;
 	sin->sin_addr.s_addr = htonl(INADDR_ANY);
 	sin->sin_port = htons(KISS_DEFAULT_PORT);
+	portal->max_connections = KISS_PORTAL_MAX_CONNECTIONS;
+	portal->max_per_source = KISS_PORTAL_MAX_PER_SOURCE;
 	mutex_init(&portal->conns_lock);
 	INIT_LIST_HEAD(&portal->conns);
 	config_group_init_type_name(&portal->group, name, &kiss_portal_type);

@@ -1498,6 +1498,8 @@ static void kiss_conn_release_work(struct work_struct *work)
 	put_task_struct(conn->rx_thread);
 	cancel_work_sync(&conn->close_work);
 	sock_release(conn->sock);
+	/* Every way a connection ends comes here: it stops counting. */
+	kiss_portal_conn_del(conn);
 	free_page((unsigned long)conn->scratch);
 	kiss_login_free(conn);
 	kfree(conn);
@@ -1557,8 +1559,13 @@ static int kiss_conn_rx_thread(void *data)
  * @portal: the portal it came in on
  * @sock: the socket
  *
+ * Refuses the connection beyond KISS_MAX_LOGINS logins in progress or
+ * beyond the portal's limits (kiss_portal_conn_add()), before anything is
+ * read from it.
+ *
  * Return: 0, with the socket owned by the connection; or -errno, the
- * socket still the caller's.
+ * socket still the caller's: -EBUSY (a limit, already logged), -ENOTCONN
+ * (the peer is gone already), -ENOMEM.
  */
 int kiss_conn_start(struct kiss_portal *portal, struct socket *sock)
 {
@@ -1567,6 +1574,9 @@ int kiss_conn_start(struct kiss_portal *portal, struct socket *sock)
 
 	/* Logins cost a thread and buffers: bound how many run at once. */
 	if (atomic_inc_return(&kiss_nr_logins) > KISS_MAX_LOGINS) {
+		pr_warn_ratelimited("portal %s (%pISpc): connection refused: %d logins in progress\n",
+				    config_item_name(&portal->group.cg_item),
+				    &portal->addr, KISS_MAX_LOGINS);
 		ret = -EBUSY;
 		goto err_count;
 	}
@@ -1593,8 +1603,15 @@ int kiss_conn_start(struct kiss_portal *portal, struct socket *sock)
 	conn->params.max_recv_dsl = KISS_LOGIN_MAX_DSL;
 	conn->params.max_xmit_dsl = KISS_LOGIN_MAX_DSL;
 
-	kernel_getpeername(sock, (struct sockaddr *)&conn->peer);
+	/* Without a peer address it cannot be counted: it is gone anyway. */
+	if (kernel_getpeername(sock, (struct sockaddr *)&conn->peer) < 0) {
+		ret = -ENOTCONN;
+		goto err_free_page;
+	}
 	kernel_getsockname(sock, (struct sockaddr *)&conn->local);
+	ret = kiss_portal_conn_add(portal, conn);
+	if (ret)
+		goto err_free_page;
 	tcp_sock_set_nodelay(sock->sk);
 	sock->sk->sk_sndtimeo = KISS_SEND_TIMEOUT;
 	sock->sk->sk_rcvtimeo = KISS_LOGIN_TIMEOUT;
@@ -1602,7 +1619,7 @@ int kiss_conn_start(struct kiss_portal *portal, struct socket *sock)
 	conn->rx_thread = kthread_create(kiss_conn_rx_thread, conn, "kiss_rx");
 	if (IS_ERR(conn->rx_thread)) {
 		ret = PTR_ERR(conn->rx_thread);
-		goto err_free_page;
+		goto err_portal_del;
 	}
 	get_task_struct(conn->rx_thread);
 	spin_lock(&kiss_conns_lock);
@@ -1611,6 +1628,8 @@ int kiss_conn_start(struct kiss_portal *portal, struct socket *sock)
 	wake_up_process(conn->rx_thread);
 	return 0;
 
+err_portal_del:
+	kiss_portal_conn_del(conn);
 err_free_page:
 	free_page((unsigned long)conn->scratch);
 err_free_conn:

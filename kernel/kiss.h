@@ -4,7 +4,9 @@
  * every shared struct, the lock order and the prototypes live here.
  *
  * Objects and lifetimes
- *   kiss_portal	a listening socket and its accept thread; a configfs item
+ *   kiss_portal	a listening socket and its accept thread; a configfs item,
+ *			also pinned (config_item_get()) by every connection
+ *			accepted through it until that connection is freed
  *   kiss_target	a configfs group; kref'd by sessions (kiss_target_find_get)
  *   kiss_lun		a configfs group in a target; the block device it opens
  *			is pinned for I/O by lun->ref (percpu_ref), killed and
@@ -34,6 +36,10 @@
  *   conn->send_mutex	one PDU on the socket at a time
  *   conn->tx_lock	(spinlock) the tx queue and TMF bookkeeping; taken
  *			from bio completion (irq), so always irq-safe
+ *
+ * portal->conns_lock (mutex) a portal's open connections and their count;
+ * taken with no other kiss lock held, by the accept thread and by the
+ * work item that frees a connection
  *
  * Reservations and unit attentions (pr.c), separately:
  *   lun->res.lock	(spinlock) the LUN's reservations and registrations
@@ -125,9 +131,13 @@ struct kiss_portal {
 	int			nr_links;	/* targets linking here */
 	struct socket		*sock;
 	struct task_struct	*thread;
-	/* accepted connections not yet in a session: for teardown */
+	/* limits on open connections (portal.c); read without a lock */
+	u32			max_connections;	/* all sources */
+	u32			max_per_source;		/* one address */
+	/* every connection accepted here, from accept until it is freed */
 	struct mutex		conns_lock;
-	struct list_head	conns;
+	struct list_head	conns;		/* kiss_conn.portal_entry */
+	u32			nr_conns;	/* under conns_lock */
 };
 
 /* One I_T nexus's persistent reservation registration (pr.c). */
@@ -398,8 +408,8 @@ struct kiss_login;
 struct kiss_conn {
 	struct list_head	entry;		/* every connection (conn.c) */
 	struct socket		*sock;
-	struct kiss_portal	*portal;
-	struct list_head	portal_entry;	/* portal->conns, until FFP */
+	struct kiss_portal	*portal;	/* pinned until freed */
+	struct list_head	portal_entry;	/* portal->conns */
 	struct kiss_session	*sess;
 	struct sockaddr_storage	peer;
 	struct sockaddr_storage	local;
@@ -465,6 +475,9 @@ void kiss_configfs_exit(void);
 /* portal.c: start and stop listening; kiss_cfg_mutex held */
 int kiss_portal_enable(struct kiss_portal *portal);
 void kiss_portal_disable(struct kiss_portal *portal);
+/* portal.c: a connection counted against its portal's limits */
+int kiss_portal_conn_add(struct kiss_portal *portal, struct kiss_conn *conn);
+void kiss_portal_conn_del(struct kiss_conn *conn);
 
 /* session.c */
 struct kiss_session *kiss_session_alloc(struct kiss_target *target,

@@ -3,6 +3,13 @@
  * kiss: portals, the listening sockets.  Each enabled portal has a kernel
  * thread blocked in accept(); every accepted connection is handed to
  * conn.c, which owns it from then on.
+ *
+ * A portal bounds the connections it takes: max_connections open at once
+ * through it, max_per_source of them from one IP address (configfs).  A
+ * connection counts from accept until conn.c frees it, whatever ends it,
+ * and pins the portal's config item for that long, so the count outlives
+ * an rmdir of the portal.  Counting from one source walks the portal's
+ * list, at most max_connections long, under conns_lock.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -10,10 +17,90 @@
 #include <linux/net.h>
 #include <linux/in.h>
 #include <linux/in6.h>
+#include <net/ipv6.h>
 #include <net/sock.h>
 #include <net/tcp.h>
 
 #include "kiss.h"
+
+/* The same host: address family and address, not the port. */
+static bool kiss_same_source(const struct sockaddr_storage *a,
+			     const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET6)
+		return ipv6_addr_equal(&((const struct sockaddr_in6 *)a)->sin6_addr,
+				       &((const struct sockaddr_in6 *)b)->sin6_addr);
+	return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+	       ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+}
+
+/**
+ * kiss_portal_conn_add() - count a new connection against its portal
+ * @portal: the portal it came in on
+ * @conn: the connection, with its peer address
+ *
+ * Refuses the connection when the portal already has max_connections
+ * open, or max_per_source from the same address.  An admitted connection
+ * is on portal->conns and holds a reference on the portal's config item
+ * until kiss_portal_conn_del().
+ *
+ * Context: the portal's accept thread.
+ * Return: 0, or -EBUSY (logged, ratelimited).
+ */
+int kiss_portal_conn_add(struct kiss_portal *portal, struct kiss_conn *conn)
+{
+	u32 max_conns = READ_ONCE(portal->max_connections);
+	u32 max_src = READ_ONCE(portal->max_per_source);
+	struct kiss_conn *c;
+	u32 n = 0;
+
+	mutex_lock(&portal->conns_lock);
+	if (portal->nr_conns >= max_conns)
+		goto err_full;
+	list_for_each_entry(c, &portal->conns, portal_entry) {
+		if (kiss_same_source(&c->peer, &conn->peer) && ++n >= max_src)
+			goto err_source;
+	}
+	list_add_tail(&conn->portal_entry, &portal->conns);
+	portal->nr_conns++;
+	config_item_get(&portal->group.cg_item);
+	mutex_unlock(&portal->conns_lock);
+	return 0;
+
+err_full:
+	mutex_unlock(&portal->conns_lock);
+	pr_warn_ratelimited("portal %s (%pISpc): %pISc refused: max_connections (%u) open\n",
+			    config_item_name(&portal->group.cg_item),
+			    &portal->addr, &conn->peer, max_conns);
+	return -EBUSY;
+err_source:
+	mutex_unlock(&portal->conns_lock);
+	pr_warn_ratelimited("portal %s (%pISpc): %pISc refused: max_per_source (%u) open from it\n",
+			    config_item_name(&portal->group.cg_item),
+			    &portal->addr, &conn->peer, max_src);
+	return -EBUSY;
+}
+
+/**
+ * kiss_portal_conn_del() - a connection no longer counts
+ * @conn: a connection kiss_portal_conn_add() admitted
+ *
+ * Drops the connection's reference on its portal, which may free it.
+ *
+ * Context: process, no kiss lock held.
+ */
+void kiss_portal_conn_del(struct kiss_conn *conn)
+{
+	struct kiss_portal *portal = conn->portal;
+
+	mutex_lock(&portal->conns_lock);
+	list_del(&conn->portal_entry);
+	portal->nr_conns--;
+	mutex_unlock(&portal->conns_lock);
+	config_item_put(&portal->group.cg_item);
+}
 
 static int kiss_portal_accept_thread(void *data)
 {
@@ -36,10 +123,12 @@ static int kiss_portal_accept_thread(void *data)
 			msleep(20);
 			continue;
 		}
+		/* Beyond a limit it goes at once, before a byte is read. */
 		ret = kiss_conn_start(portal, sock);
 		if (ret) {
-			pr_warn_ratelimited("portal %pISpc: connection refused: %d\n",
-					    &portal->addr, ret);
+			if (ret != -EBUSY)	/* -EBUSY: a limit, said */
+				pr_warn_ratelimited("portal %pISpc: connection refused: %d\n",
+						    &portal->addr, ret);
 			sock_release(sock);
 		}
 	}
