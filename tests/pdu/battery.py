@@ -1093,7 +1093,282 @@ def gen_controls():
 
 
 # ====================================================================
-# 12. Many outstanding commands.
+# 12. Connection limits of a portal (configfs portals/NAME/max_connections
+#     and max_per_source, kernel/portal.c): set low for the case, then
+#     put back.  Loopback takes every address of 127/8, so binding the
+#     client socket gives each connection the source address it needs.
+
+CFS = '/sys/kernel/config/kiss'
+
+
+def portal_dir():
+    """The configfs directory of the portal listening on ADDR."""
+    root = os.path.join(CFS, 'portals')
+    for name in sorted(os.listdir(root)):
+        d = os.path.join(root, name)
+        try:
+            with open(os.path.join(d, 'addr')) as f:
+                addr = f.read().strip()
+            with open(os.path.join(d, 'port')) as f:
+                port = int(f.read())
+        except (OSError, ValueError):
+            continue
+        if port == ADDR[1] and addr in (ADDR[0], '0.0.0.0'):
+            return d
+    raise OSError('no portal on %s:%d in %s' % (ADDR[0], ADDR[1], root))
+
+
+class Limits:
+    """with Limits(max_per_source=2): the portal's limits for a while."""
+
+    def __init__(self, **limits):
+        self.limits, self.old, self.dir = limits, {}, None
+
+    def __enter__(self):
+        self.dir = portal_dir()
+        for k, v in self.limits.items():
+            with open(os.path.join(self.dir, k)) as f:
+                self.old[k] = f.read().strip()
+            with open(os.path.join(self.dir, k), 'w') as f:
+                f.write('%d\n' % v)
+        return self
+
+    def __exit__(self, *exc):
+        for k, v in self.old.items():
+            with open(os.path.join(self.dir, k), 'w') as f:
+                f.write(v + '\n')
+
+
+def limit_wait():
+    return 10.0 if QUICK else 5.0
+
+
+def try_admit(source):
+    """A connection from @source that the target took: it answers the
+    first login request (and then waits in login).  None if it was
+    closed instead."""
+    c = Conn(ADDR, source=source)
+    try:
+        c.login_exchange(0, first_login_kv())
+        return c
+    except Closed:
+        c.close()
+        return None
+
+
+def admit(source, opened):
+    """try_admit() for a few seconds: a connection that just ended may
+    still count until kiss has freed it (a work item)."""
+    deadline = time.monotonic() + limit_wait()
+    while True:
+        c = try_admit(source)
+        if c:
+            opened.append(c)
+            return c
+        if time.monotonic() > deadline:
+            raise Closed('a connection from %s was refused for %.0f s' %
+                         (source, limit_wait()))
+        time.sleep(0.1)
+
+
+def refused(source):
+    """Is a connection from @source closed at once, before any answer?
+    A first login request goes out; what comes back must be EOF or a
+    reset, well before the 15 s login timeout."""
+    c = Conn(ADDR, source=source)
+    t0 = time.monotonic()
+    try:
+        bhs, data = c.login_pdu(0, first_login_kv())
+        try:
+            c.send_pdu(bhs, data, hd=False, dd=False)
+        except Closed:
+            pass
+        try:
+            p = c.recv_pdu(limit_wait())
+            return False, 'from %s: answered with %s' % (source,
+                                                        p.describe())
+        except Closed as e:
+            return True, 'from %s closed after %.2f s (%s)' % (
+                source, time.monotonic() - t0, e)
+        except Timeout:
+            return False, 'from %s: still open after %.0f s' % (
+                source, limit_wait())
+    finally:
+        c.close()
+
+
+def full_login(source, opened):
+    """Log in all the way from @source, TEST UNIT READY; the session
+    stays (the caller logs out or closes)."""
+    deadline = time.monotonic() + limit_wait()
+    while True:
+        c = Conn(ADDR, source=source)
+        opened.append(c)
+        try:
+            c.login(INITIATOR, TARGET, ops=OPS)
+            break
+        except Closed:
+            c.close()
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+    st, _, p = c.scsi(cdb_tur())
+    if st != 0:
+        raise Closed('TUR from %s: %s' % (source, p.describe()))
+    return c
+
+
+def logout(c):
+    p = c.logout()
+    if p.op != LOGOUT_RSP or p.bhs[2] != 0:
+        raise Closed('logout: %s' % p.describe())
+    c.close()
+
+
+def gen_limits():
+    def per_source(c):
+        """max_per_source=4: four connections from 127.0.0.1 sit in
+        login, the fifth is closed at once; 127.0.0.2 still gets in;
+        when one of the four goes, a new one logs in all the way."""
+        opened = [c]
+        try:
+            with Limits(max_per_source=4):
+                c.close()       # taken before the limit: start afresh
+                four = [admit('127.0.0.1', opened) for _ in range(4)]
+                ok, what = refused('127.0.0.1')
+                if not ok:
+                    return False, 'fifth ' + what
+                other = full_login('127.0.0.2', opened)
+                four[0].close()
+                c2 = full_login('127.0.0.1', opened)
+                ok2, what2 = refused('127.0.0.1')
+                if not ok2:
+                    return False, 'at the limit again: ' + what2
+                logout(c2)
+                logout(other)
+                return True, '4 from 127.0.0.1 in login, fifth %s; ' \
+                    '127.0.0.2 logged in; one closed, a new one logged ' \
+                    'in' % what
+        finally:
+            for x in opened:
+                x.close()
+    case('limits/per-source', 'raw', custom=per_source)
+
+    def per_portal(c):
+        """max_connections=4: connections from four addresses in login,
+        a fifth from a new address and one from a known one are closed
+        at once; when one goes, a new one logs in all the way."""
+        opened = [c]
+        try:
+            with Limits(max_connections=4):
+                c.close()
+                srcs = ('127.0.0.1', '127.0.0.1', '127.0.0.2', '127.0.0.3')
+                conns = [admit(a, opened) for a in srcs]
+                for a in ('127.0.0.4', '127.0.0.1'):
+                    ok, what = refused(a)
+                    if not ok:
+                        return False, 'fifth ' + what
+                conns[3].close()
+                c2 = full_login('127.0.0.5', opened)
+                logout(c2)
+                return True, '4 in login from 3 addresses, fifth ' \
+                    'closed at once; one closed, a new one logged in'
+        finally:
+            for x in opened:
+                x.close()
+    case('limits/per-portal', 'raw', custom=per_portal)
+
+    def logged_in(c):
+        """Sessions in Full Feature Phase count too, and a logout gives
+        the place back: max_per_source=2, two sessions, the third
+        connection is closed at once until one logs out."""
+        opened = [c]
+        try:
+            with Limits(max_per_source=2):
+                c.close()
+                s1 = full_login('127.0.0.1', opened)
+                full_login('127.0.0.1', opened)
+                ok, what = refused('127.0.0.1')
+                if not ok:
+                    return False, 'third ' + what
+                logout(s1)
+                logout(full_login('127.0.0.1', opened))
+                return True, '2 sessions, third %s; after a logout a ' \
+                    'new session' % what
+        finally:
+            for x in opened:
+                x.close()
+    case('limits/logged-in', 'raw', custom=logged_in)
+
+    def login_failure(c):
+        """A login the target refuses ends the connection, and kiss gives
+        its place back without the initiator closing: max_per_source=1,
+        a login to an unknown target (02/03), then a whole login from the
+        same address."""
+        opened = [c]
+        try:
+            with Limits(max_per_source=1):
+                c.close()
+                deadline = time.monotonic() + limit_wait()
+                while True:
+                    x = Conn(ADDR, source='127.0.0.1')
+                    opened.append(x)     # left open: kiss must close it
+                    try:
+                        p = x.login_exchange(0, first_login_kv(
+                            TargetName=TARGET + '-nonexistent'))
+                        break
+                    except Closed:
+                        # refused: the connection before still counts
+                        if time.monotonic() > deadline:
+                            raise
+                        time.sleep(0.1)
+                if p.bhs[36] != 2:
+                    return False, 'login to an unknown target: %s' % (
+                        p.describe())
+                logout(full_login('127.0.0.1', opened))
+                return True, 'login failure %02x/%02x, then a new ' \
+                    'session from the same address' % (p.bhs[36], p.bhs[37])
+        finally:
+            for x in opened:
+                x.close()
+    case('limits/login-failure', 'raw', custom=login_failure)
+
+    def target_disable(c):
+        """Sessions closed by disabling the target give their places
+        back: max_per_source=1, a session, enable=0 then 1, a new
+        session."""
+        opened = [c]
+        en = os.path.join(CFS, 'targets', TARGET, 'enable')
+        try:
+            with Limits(max_per_source=1):
+                c.close()
+                s1 = full_login('127.0.0.1', opened)
+                ok, what = refused('127.0.0.1')
+                if not ok:
+                    return False, 'second ' + what
+                with open(en, 'w') as f:
+                    f.write('0\n')
+                with open(en, 'w') as f:
+                    f.write('1\n')
+                try:
+                    s1.recv_nonping(limit_wait())
+                    return False, 'the session outlived enable=0'
+                except Closed:
+                    pass
+                s1.close()
+                logout(full_login('127.0.0.1', opened))
+                return True, 'second %s; enable=0 closed the session, ' \
+                    'then a new one' % what
+        finally:
+            with open(en, 'w') as f:
+                f.write('1\n')
+            for x in opened:
+                x.close()
+    case('limits/target-disable', 'raw', custom=target_disable)
+
+
+# ====================================================================
+# 13. Many outstanding commands.
 
 class Reader(threading.Thread):
     """Receives PDUs on a connection while the main thread sends."""
@@ -1426,6 +1701,7 @@ def generate():
     gen_login()
     gen_tmf_logout()
     gen_controls()
+    gen_limits()
     gen_bulk()
 
 

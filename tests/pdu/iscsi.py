@@ -242,9 +242,12 @@ class PDU:
 class Conn:
     isid_counter = 0
 
-    def __init__(self, addr, timeout=5.0):
+    def __init__(self, addr, timeout=5.0, source=None):
+        """source: the local address to connect from (default: any)."""
         self.addr = addr
-        self.s = socket.create_connection(addr, timeout=timeout)
+        self.s = socket.create_connection(
+            addr, timeout=timeout,
+            source_address=(source, 0) if source else None)
         self.s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.rbuf = bytearray()
         self.hd = self.dd = False

@@ -109,7 +109,27 @@ err "$EBUSY" wr $P/addr 127.0.0.2
 err "$EBUSY" wr $P/port 3262
 ok wr $P/enable 1
 is $P/addr 127.0.0.1
+# connection limits: 1..65535, at any time, enabled or not
+is $P/max_connections 1024
+is $P/max_per_source 64
+for a in max_connections max_per_source; do
+	for v in 0 65536 -1 12ab '' 4294967297 ' 5'; do
+		err "$EINVAL" wr $P/$a "$v"
+	done
+	ok wr $P/$a 1
+	is $P/$a 1
+	ok wr $P/$a 65535
+	is $P/$a 65535
+	ok wr $P/$a 0100
+	is $P/$a 100
+done
+ok wr $P/max_connections 1024
+ok wr $P/max_per_source 64
 ok mkdir portals/p2
+is portals/p2/max_connections 1024
+is portals/p2/max_per_source 64
+ok wr portals/p2/max_per_source 7
+is portals/p2/max_per_source 7
 
 # --- targets ---------------------------------------------------------
 err "$EINVAL" mkdir targets/not-an-iqn
@@ -408,7 +428,37 @@ err "Directory not empty" rmdir $D		# still a portal link
 ok rm $D/portals/p1
 ok rmdir $D					# enabled: sessions closed
 ok rmdir targets/$T2
+# A connection pins its portal past the rmdir (its count goes with it):
+# one is closed by its peer after the rmdir, the other is left to rmmod
+# (or to the 15 s login timeout, on a slow guest).
+rm -f /tmp/cfs-conn-open /tmp/cfs-conn-close
+python3 -c '
+import os, socket, time
+s = [socket.create_connection(("127.0.0.1", 3261), timeout=120) for _ in range(2)]
+open("/tmp/cfs-conn-open", "w").close()
+while not os.path.exists("/tmp/cfs-conn-close"):
+    time.sleep(0.05)
+s[0].close()
+try:
+    s[1].recv(1)
+except OSError:
+    pass
+' &
+conns=$!
+i=0
+while [ "$(pgrep -xc kiss_rx)" != 2 ] && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+expect "two connections accepted on portal p1" [ "$(pgrep -xc kiss_rx)" = 2 ]
 ok rmdir portals/p1				# enabled: stops listening
+touch /tmp/cfs-conn-close
+i=0
+while [ "$(pgrep -xc kiss_rx)" != 1 ] && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+expect "the connection closed by its peer is gone" [ "$(pgrep -xc kiss_rx)" = 1 ]
 expect "portals/ or targets/ not empty" [ -z "$(ls -A portals)$(ls -A targets)" ]
 
 # --- derived identifiers are stable: same name and id, same serial/wwn ---
@@ -431,6 +481,7 @@ ok rmdir targets/$T
 
 cd /
 rmmod kiss || fail "rmmod kiss"
+wait $conns || fail "the connection to the removed portal"
 expect "/sys/module/kiss still there after rmmod" [ ! -e /sys/module/kiss ]
 expect "$cfs still there after rmmod" [ ! -e $cfs ]
 rmmod brd || fail "rmmod brd (a device still held?)"
