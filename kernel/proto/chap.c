@@ -63,17 +63,6 @@ static void kiss_chap_put_hex(struct kiss_chap_out *o, const u8 *bin,
 	}
 }
 
-static int kiss_chap_hex_val(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static int kiss_chap_b64_val(char c)
 {
 	if (c >= 'A' && c <= 'Z')
@@ -125,7 +114,7 @@ static int kiss_chap_parse_num(const char *s, size_t len, u32 max, u32 *out)
 		return -EINVAL;
 	if (len > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
 		for (i = 2; i < len; i++) {
-			d = kiss_chap_hex_val(s[i]);
+			d = hex_to_bin(s[i]);
 			if (d < 0)
 				return -EINVAL;
 			v = v * 16 + d;
@@ -451,7 +440,7 @@ static int kiss_chap_decode_hex(const char *s, size_t n, u8 *out,
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (kiss_chap_hex_val(s[i]) < 0)
+		if (hex_to_bin(s[i]) < 0)
 			return -EINVAL;
 	if (nbytes > KISS_CHAP_BINARY_MAX || nbytes > size)
 		return -EMSGSIZE;
@@ -459,10 +448,10 @@ static int kiss_chap_decode_hex(const char *s, size_t n, u8 *out,
 	/* An odd digit count is a number: the first digit stands alone. */
 	i = 0;
 	if (n & 1)
-		*out++ = kiss_chap_hex_val(s[i++]);
+		*out++ = hex_to_bin(s[i++]);
 	for (; i < n; i += 2)
-		*out++ = kiss_chap_hex_val(s[i]) << 4 |
-			 kiss_chap_hex_val(s[i + 1]);
+		*out++ = hex_to_bin(s[i]) << 4 |
+			 hex_to_bin(s[i + 1]);
 	*out_len = nbytes;
 	return 0;
 }

@@ -1752,17 +1752,6 @@ u32 kiss_xcopy_copy_status(u8 *buf, enum kiss_xcopy_status status,
 #define KISS_TPID_SEP_LEN	5
 #define KISS_TPID_ISID_DIGITS	12
 
-static int kiss_hex_digit(u8 c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* The text of an iSCSI TransportID, "name,i,0xISID", @len bytes at @p. */
 static int kiss_pr_tpid_port(const u8 *p, u32 len, struct kiss_pr_move *m)
 {
@@ -1783,7 +1772,7 @@ static int kiss_pr_tpid_port(const u8 *p, u32 len, struct kiss_pr_move *m)
 	/* exactly the 12 digits of the 6-byte ISID, then NUL */
 	memset(m->isid, 0, sizeof(m->isid));
 	for (i = 0; i < KISS_TPID_ISID_DIGITS; i++) {
-		d = kiss_hex_digit(p[i]);
+		d = hex_to_bin(p[i]);
 		if (d < 0)
 			return -EINVAL;
 		m->isid[i / 2] |= d << (i % 2 ? 0 : 4);

@@ -41,17 +41,6 @@ static bool kiss_text_is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
-static int kiss_text_hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Compare a (pointer, length) string with a C string. */
 static bool kiss_text_eq(const char *s, size_t len, const char *cstr)
 {
@@ -373,7 +362,7 @@ enum kiss_text_status kiss_text_parse_number(const char *s, size_t len,
 		return KISS_TEXT_ERR_NUMBER;
 	if (len > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
 		for (i = 2; i < len; i++) {
-			int d = kiss_text_hex_digit(s[i]);
+			int d = hex_to_bin(s[i]);
 
 			if (d < 0 || v >> 60)
 				return KISS_TEXT_ERR_NUMBER;
@@ -507,7 +496,7 @@ static bool kiss_text_all_hex(const char *s, size_t len)
 	size_t i;
 
 	for (i = 0; i < len; i++)
-		if (kiss_text_hex_digit(s[i]) < 0)
+		if (hex_to_bin(s[i]) < 0)
 			return false;
 	return true;
 }

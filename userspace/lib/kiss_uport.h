@@ -52,6 +52,18 @@ typedef uint64_t __be64;
 #define be32_to_cpu(x)	be32toh(x)
 #define be64_to_cpu(x)	be64toh(x)
 
+/* The kernel's hex_to_bin(): the value of a hex digit, or -1. */
+static inline int hex_to_bin(unsigned char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
 static inline u16 get_unaligned_be16(const void *p)
 {
 	const u8 *b = p;
