@@ -72,7 +72,7 @@ if [ "$PERF" = 1 ]; then
 		echo 0 > /proc/sys/kernel/kptr_restrict
 		rm -f /tmp/perf.ctl /tmp/perf.ack
 		mkfifo /tmp/perf.ctl /tmp/perf.ack
-		perf record -q -B -N --no-bpf-event -e cpu-clock -F 999 -a -k mono -D -1 \
+		perf record -B -N --no-bpf-event -e cpu-clock -F 999 -a -k mono -D -1 \
 			--control fifo:/tmp/perf.ctl,/tmp/perf.ack -o /tmp/perf.data \
 			> /tmp/perf.log 2>&1 &
 		perf_pid=$!
@@ -324,11 +324,14 @@ if [ -n "$perf_pid" ]; then
 	else
 		: > "$OUT/perf.segments"
 		for tgt in kiss lio; do
-			for rw in read write; do
+			# NAME:RW:BS:QD
+			for pj in seqread:read:128k:8 seqwrite:write:128k:8 \
+				  rw4kqd1:randwrite:4k:1; do
+				IFS=: read -r name rw bs qd <<< "$pj"
 				if [ $tgt = kiss ]; then dev=$dk; else dev=$dl; fi
 				fio --direct=1 --ioengine=libaio --time_based --runtime=$((RT + 6)) \
-					--name=perf --filename="$dev" --rw=$rw --bs=128k --iodepth=8 \
-					--output=/dev/null &
+					--name=perf --filename="$dev" --rw=$rw --bs=$bs --iodepth=$qd \
+					--norandommap --output=/dev/null &
 				fp=$!
 				sleep 4
 				perfctl enable
@@ -337,14 +340,14 @@ if [ -n "$perf_pid" ]; then
 				b=$(cut -d' ' -f1 /proc/uptime)
 				perfctl disable
 				wait $fp
-				echo "$tgt $rw $a $b" >> "$OUT/perf.segments"
-				echo "  $tgt seq $rw: profiled ${a}s..${b}s"
+				echo "$tgt $name $a $b" >> "$OUT/perf.segments"
+				echo "  $tgt $rw $bs QD$qd: profiled ${a}s..${b}s"
 			done
 		done
 		kill -INT "$perf_pid"
 		wait "$perf_pid"
-		while read -r tgt rw a b; do
-			rep=$OUT/perf-$tgt-seq$rw.data.txt
+		while read -r tgt name a b; do
+			rep=$OUT/perf-$tgt-$name.data.txt
 			perf report -i /tmp/perf.data --time "$a,$b" --no-children \
 				--sort comm,dso,sym --stdio -g none --percent-limit 0.1 > "$rep" 2>/dev/null
 			echo "  $rep: $(grep -c '%' "$rep") lines"

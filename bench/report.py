@@ -287,19 +287,22 @@ def main():
 
 PERF_LINE = re.compile(r"^\s*([\d.]+)%\s+(\S+)\s+(\S+)\s+\[(.)\]\s+(.*?)\s*$")
 TARGET_COMM = {"kiss": re.compile(r"^kiss_"), "lio": re.compile(r"^iscsi_t")}
+# the profiled jobs of bench/guest.sh, by the name in perf-TARGET-NAME.data.txt
+PERF_JOBS = {"seqread": "128k seq read QD8", "seqwrite": "128k seq write QD8",
+             "rw4kqd1": "4k random write QD1"}
 
 
 def perf_summary(bd):
-    """Top symbols, threads and copies from perf-TARGET-seqRW.data.txt."""
+    """Top symbols, threads and copies from perf-TARGET-JOB.data.txt."""
     out = []
     files = sorted(glob.glob(os.path.join(bd, "perf-*.data.txt")))
     if os.path.exists(os.path.join(bd, "perf.skipped")):
         out += ["", "perf: " + open(os.path.join(bd, "perf.skipped")).read().strip()]
     for f in files:
-        m = re.match(r"perf-(kiss|lio)-seq(read|write)\.data\.txt$", os.path.basename(f))
-        if not m:
+        m = re.match(r"perf-(kiss|lio)-(\w+)\.data\.txt$", os.path.basename(f))
+        if not m or m.group(2) not in PERF_JOBS:
             continue
-        tgt, rw = m.groups()
+        tgt, job = m.groups()
         rows = []
         for line in open(f, errors="replace"):
             pm = PERF_LINE.match(line)
@@ -308,8 +311,8 @@ def perf_summary(bd):
         if not rows:
             continue
         out.append("")
-        out.append("perf, %s, 128k seq %s QD8 (cpu-clock, both CPUs, %% of all samples):" % (
-            "kiss" if tgt == "kiss" else "LIO", rw))
+        out.append("perf, %s, %s (cpu-clock, both CPUs, %% of all samples):" % (
+            "kiss" if tgt == "kiss" else "LIO", PERF_JOBS[job]))
 
         def top(key, filt=lambda r: True, n=12):
             agg = {}

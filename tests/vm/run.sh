@@ -17,6 +17,8 @@
 #   -L          no kmemleak scan at the end (it runs by default on kernels
 #               with kmemleak, i.e. the debug kernel, and costs ~10 s)
 #   -a ARGS     extra kernel command line arguments (repeatable)
+#   -P          no slub_debug (benchmarks: it saves a stack trace on every
+#               slab allocation and free, which is not how kiss is run)
 #   -v          copy the guest console to stdout while it runs
 #   -q          don't copy SCRIPT's output to stdout when the VM is done
 #
@@ -36,9 +38,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 build=${KISS_VM_BUILD:-$root/build/vm}
 
-kver='' timeout='' mem=2G cpus=2 res='' gdir=$root kmemleak=auto extra='' verbose=0 quiet=0
+kver='' timeout='' mem=2G cpus=2 res='' gdir=$root kmemleak=auto extra='' verbose=0 quiet=0 slubdbg=1
 allow=${KISS_VM_ALLOW:-}
-while getopts k:t:m:s:o:C:A:La:vqh opt; do
+while getopts k:t:m:s:o:C:A:La:Pvqh opt; do
 	case $opt in
 	k) kver=$OPTARG ;;
 	t) timeout=$OPTARG ;;
@@ -49,6 +51,7 @@ while getopts k:t:m:s:o:C:A:La:vqh opt; do
 	A) allow=${allow:+$allow|}$OPTARG ;;
 	L) kmemleak=0 ;;
 	a) extra="$extra $OPTARG" ;;
+	P) slubdbg=0 ;;
 	v) verbose=1 ;;
 	q) quiet=1 ;;
 	h) sed -n '2,/^set -eu/{/^set/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
@@ -134,7 +137,7 @@ append="console=ttyS0,115200 printk.time=1 oops=panic panic=-1 panic_on_warn=0"
 append="$append mitigations=off random.trust_cpu=on"
 [ "$debug" = 1 ] || append="$append acpi=noirq"
 # slub_debug: KASAN does the slab checking on the debug kernel.
-[ "$debug" = 1 ] || append="$append slub_debug=FZPU"
+[ "$debug" = 1 ] || [ "$slubdbg" = 0 ] || append="$append slub_debug=FZPU"
 append="$append$extra"
 
 if [ "$verbose" = 1 ]; then
