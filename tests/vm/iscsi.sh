@@ -4,7 +4,8 @@
 # kiss end to end with open-iscsi over loopback: discovery, login with no
 # auth, CHAP and mutual CHAP (and refusals), an initiator not in the ACL,
 # ext4 on the LUN with fsck, fio with crc32c verification (also with
-# header and data digests), logout, kissctl clear and rmmod.
+# header and data digests), discovery sessions that require CHAP, logout,
+# kissctl clear and rmmod.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=lib.sh
@@ -93,6 +94,45 @@ logout
 check "mutual CHAP login" login "$chap" "-n node.session.auth.username -v user1" "-n node.session.auth.password -v secret123456" "-n node.session.auth.username_in -v tgt1" "-n node.session.auth.password_in -v tsecret12345678"
 check_fails "mutual CHAP with wrong target secret refused" sh -c "iscsiadm -m node -T '$T' -p '$P' --logout; iscsiadm -m node -T '$T' -p '$P' -o update -n node.session.auth.password_in -v notthesecret1 && iscsiadm -m node -T '$T' -p '$P' --login"
 logout
+
+# Discovery sessions that require CHAP (discovery/enforce_auth): without
+# CHAP or with a wrong secret open-iscsi gets no target list; with the
+# right one, one-way and mutual, it gets the target.
+disc_chap() {	# USER PASSWORD [USER_IN PASSWORD_IN]
+	iscsiadm -m discoverydb -t st -p "$P" -o delete >/dev/null 2>&1
+	iscsiadm -m discoverydb -t st -p "$P" -o new >/dev/null &&
+	iscsiadm -m discoverydb -t st -p "$P" -o update \
+		-n discovery.sendtargets.auth.authmethod -v CHAP &&
+	iscsiadm -m discoverydb -t st -p "$P" -o update \
+		-n discovery.sendtargets.auth.username -v "$1" &&
+	iscsiadm -m discoverydb -t st -p "$P" -o update \
+		-n discovery.sendtargets.auth.password -v "$2" || return 1
+	if [ $# -ge 4 ]; then
+		iscsiadm -m discoverydb -t st -p "$P" -o update \
+			-n discovery.sendtargets.auth.username_in -v "$3" &&
+		iscsiadm -m discoverydb -t st -p "$P" -o update \
+			-n discovery.sendtargets.auth.password_in -v "$4" || return 1
+	fi
+	iscsiadm -m discoverydb -t st -p "$P" --discover -o nonpersistent \
+		> /tmp/disc-chap.out 2>&1 && grep -q "$T" /tmp/disc-chap.out
+}
+disc_none() {
+	iscsiadm -m discoverydb -t st -p "$P" -o delete >/dev/null 2>&1
+	iscsiadm -m discovery -t st -p "$P" -o nonpersistent > /tmp/disc-none.out 2>&1 &&
+		grep -q "$T" /tmp/disc-none.out
+}
+check "discovery without CHAP while not required" disc_none
+check "discovery CHAP required" "$KISSCTL" discovery auth --chap duser1:dsecret123456 --mutual dtgt1:dtsecret1234567
+check "enforce_auth set" test "$(cat /sys/kernel/config/kiss/discovery/enforce_auth)" = 1
+check_fails "discovery without CHAP refused" disc_none
+check_fails "discovery with a wrong secret refused" disc_chap duser1 wrongsecret999
+check_fails "discovery as another user refused" disc_chap duser2 dsecret123456
+check "discovery with one-way CHAP" disc_chap duser1 dsecret123456
+check "discovery with mutual CHAP" disc_chap duser1 dsecret123456 dtgt1 dtsecret1234567
+check_fails "mutual CHAP with a wrong target secret refused" disc_chap duser1 dsecret123456 dtgt1 notthesecret12
+check "discovery CHAP no longer required" "$KISSCTL" discovery auth --none
+check "discovery without CHAP again" disc_none
+iscsiadm -m discoverydb -t st -p "$P" -o delete >/dev/null 2>&1
 
 # Teardown with a session logged in.
 check "login again" login "$chap" "-n node.session.auth.username -v user1" "-n node.session.auth.password -v secret123456"
