@@ -22,18 +22,22 @@
 #           then under an open-iscsi session doing dd; every failure
 #           must end as a login refusal, a CHECK CONDITION or a dropped
 #           connection; afterwards a fresh login with verified I/O works.
-#   live    (KISS_TEST_FAULTS_LONG=1 only) rmmod, LUN delete and target
-#           disable while fio runs: rmmod refused, I/O ends in errors
-#           within bounds, nothing hangs.
+#   live    (by default unless KISS_QUICK=1) rmmod, LUN delete and
+#           target disable while fio runs: rmmod refused, I/O ends in
+#           errors within bounds (the LUN delete: at once, the session
+#           stays; the disable: within open-iscsi's replacement_timeout
+#           of 10 s plus slack), nothing hangs; after the target is
+#           enabled again a fresh login with verified I/O works.
 #
 # The run ends with kissctl clear and rmmod kiss, and run.sh scans the
 # kernel log (and kmemleak on the debug kernel).
 #
-#   KISS_QUICK=1              smaller counts (the debug kernel, in CI)
+#   KISS_QUICK=1              smaller counts and parts "dmerr inject
+#                             logins" (the debug kernel)
 #   KISS_TEST_FAULTS_LONG=1   the issue's full counts: 20 cuts 5 s apart,
-#                             1,000 login cycles, 10,000 rejected logins,
-#                             and the "live" part
+#                             1,000 login cycles, 10,000 rejected logins
 #   KISS_TEST_FAULTS_PARTS="cuts dmerr logins inject live"  choose parts
+#                             (the default without KISS_QUICK=1: all)
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=lib.sh
@@ -50,9 +54,7 @@ CHAP_SECRET=kiss-chap-secret1
 LOGINS=(python3 "$VM_DIR/tests/faults/logins.py" --addr "$P")
 quick=${KISS_QUICK:-0}
 long=${KISS_TEST_FAULTS_LONG:-0}
-parts=${KISS_TEST_FAULTS_PARTS:-cuts dmerr logins inject}
-[ "$long" = 1 ] && [ -z "${KISS_TEST_FAULTS_PARTS:-}" ] &&
-	parts="cuts dmerr logins inject live"
+parts=${KISS_TEST_FAULTS_PARTS:-cuts dmerr logins inject live}
 
 # Counts: CI's time on the stock kernel, less on the debug kernel, the
 # issue's figures with KISS_TEST_FAULTS_LONG=1.
@@ -94,11 +96,13 @@ bs=$(cat "/sys/kernel/config/kiss/targets/$T/luns/0/block_size")
 lun_blocks=$(( $(blockdev --getsize64 /dev/ram0) / bs ))
 
 # open-iscsi with short timeouts: recovery starts at once and a session
-# that cannot come back fails its I/O after replacement_timeout.
-node_login() {	# TARGET
+# that cannot come back fails its I/O after replacement_timeout (30 s
+# unless said; the node record is read at login, so a change to it does
+# not reach a session already logged in).
+node_login() {	# TARGET [REPLACEMENT_TIMEOUT]
 	iscsiadm -m discovery -t st -p "$P" >/dev/null 2>&1 || return 1
 	iscsiadm -m node -T "$1" -p "$P" -o update \
-		-n node.session.timeo.replacement_timeout -v 30 &&
+		-n node.session.timeo.replacement_timeout -v "${2:-30}" &&
 	iscsiadm -m node -T "$1" -p "$P" -o update \
 		-n 'node.conn[0].timeo.noop_out_interval' -v 2 &&
 	iscsiadm -m node -T "$1" -p "$P" -o update \
@@ -209,7 +213,7 @@ fi
 
 # ----------------------------------------------------------------- dmerr
 if want dmerr; then
-	want cuts || check "login" node_login "$T"
+	wait_logged_in "$T" 1 || check "login" node_login "$T"
 	bdev=$(lun_disk "$T" 1)
 	check "disk of the dm LUN" test -n "$bdev"
 	if [ -n "$bdev" ]; then
@@ -379,7 +383,7 @@ if want inject; then
 		# Under open-iscsi: the accept thread and every kiss thread
 		# marked (again every 0.2 s, for the connections that come
 		# after a drop) while dd writes and reads.
-		if want cuts; then :; else check "login (inject)" node_login "$T"; fi
+		wait_logged_in "$T" 1 || check "login (inject)" node_login "$T"
 		dev=$(lun_disk "$T" 0)
 		check "disk for the open-iscsi part" test -n "$dev"
 		if [ -n "$dev" ]; then
@@ -442,12 +446,9 @@ fio_live() {	# DEV
 	live_pid=$!
 }
 if want live; then
-	wait_logged_in "$T" 1 || node_login "$T"
+	wait_logged_in "$T" 1 || check "login (live)" node_login "$T"
 	dev=$(lun_disk "$T" 0)
 	check "disk for the live part" test -n "$dev"
-	# I/O fails 10 s after the target goes away for good.
-	iscsiadm -m node -T "$T" -p "$P" -o update \
-		-n node.session.timeo.replacement_timeout -v 10
 	if [ -n "$dev" ]; then
 		fio_live "$dev"
 		sleep 5
@@ -456,14 +457,18 @@ if want live; then
 		start=$SECONDS
 		check "LUN delete while fio runs" "$KISSCTL" lun del "$T" 0
 		wait "$live_pid"
-		echo "# live: fio ended $((SECONDS - start)) s after the LUN delete began, exit $(cat /tmp/fio-live.rc)"
+		secs=$((SECONDS - start))
+		echo "# live: fio ended $secs s after the LUN delete began, exit $(cat /tmp/fio-live.rc)"
 		check "fio failed once the LUN was gone" test "$(cat /tmp/fio-live.rc)" -ne 0
 		check "fio ended by itself (no hang)" test "$(cat /tmp/fio-live.rc)" -ne 124
+		# The commands after the delete fail at once (05/25/00);
+		# 1-7 s on 6.1 and 6.12 at host load 3-7.
+		check "fio ended within 30 s of the LUN delete" test "$secs" -le 30
+		check "the session stayed up (the LUN went, not the target)" wait_logged_in "$T" 5
 		check "lun add again" "$KISSCTL" lun add "$T" 0 /dev/ram0
 		node_logout "$T"
-		check "login again" node_login "$T"
-		iscsiadm -m node -T "$T" -p "$P" -o update \
-			-n node.session.timeo.replacement_timeout -v 10
+		# I/O fails 10 s after the target goes away for good.
+		check "login again (replacement_timeout 10 s)" node_login "$T" 10
 		dev=$(lun_disk "$T" 0)
 		check "disk again" test -n "$dev"
 		fio_live "$dev"
@@ -476,10 +481,15 @@ if want live; then
 		echo "# live: fio ended $secs s after the target was disabled, exit $(cat /tmp/fio-live.rc)"
 		check "fio failed once the target was gone" test "$(cat /tmp/fio-live.rc)" -ne 0
 		# replacement_timeout (10 s) plus the midlayer's own
-		# handling; far below fio's 60 s run.
-		check "fio ended within 45 s of the disable" test "$secs" -le 45
+		# handling: 10-11 s on 6.1 and 6.12 (33 s with 30 s).
+		check "fio ended within 30 s of the disable" test "$secs" -le 30
 		check "no session left on the disabled target" sh -c "! '$KISSCTL' session list | grep -q '$I'"
 		check "target enable" "$KISSCTL" target set "$T" enable=1
+		node_logout "$T"
+		check "login after the target came back" node_login "$T"
+		dev=$(lun_disk "$T" 0)
+		check "disk after the target came back" test -n "$dev"
+		[ -z "$dev" ] || check "write + read back after the target came back" dd_verify "$dev" 4
 	fi
 	lap live
 fi
