@@ -83,8 +83,9 @@ demo: userspace
 
 # Two guests, one LUN on DRBD served by kiss on both, a dm-multipath
 # initiator through CLUSTER_ROUNDS unplanned failovers and planned
-# switch-backs under fio --verify (tests/vm/cluster.sh; not part of check).
-# CLUSTER_ROUNDS=0: the short form, one failover and no switch-back.
+# switch-backs under fio --verify (tests/vm/cluster.sh).
+# CLUSTER_ROUNDS=0: the short form, one failover and no switch-back; make
+# check runs that (step vm-cluster-KVER in tests/check.sh).
 CLUSTER_KVER ?= $(shell tests/vm/kernels.sh 6.1)
 CLUSTER_ROUNDS ?= 3
 check-cluster: userspace

@@ -2,7 +2,11 @@
 # make check: everything CI runs, each step logged to build/check/NAME.log.
 # Ends with "N passed, N failed" and fails if any step failed.
 #
-#   KISS_CHECK_ONLY="unit fuzz"  run only the steps whose names start so
+#   KISS_CHECK_ONLY="unit fuzz"  run only the steps whose names start so;
+#                                the VM steps use what the build steps
+#                                left (and are skipped without a kiss.ko),
+#                                so name those too for a fresh build, e.g.
+#                                "userspace build-6.1.0 vm-cluster"
 #   FUZZ_SECONDS=20              time per fuzz target
 set -u
 cd "$(dirname "$0")/.."
@@ -180,6 +184,17 @@ for k in $kernels; do
 	vm_suite "$k" &
 done
 wait
+# Two guests on a link (tests/vm/run2.sh): DRBD dual-primary under kiss on
+# both, dm-multipath and one ALUA failover under fio --verify, the short
+# form of make check-cluster (CLUSTER_ROUNDS=0): 100 s at load 3, 124 s at
+# load 4-5.  It boots two VMs, so it runs alone, after the stock lanes,
+# with make check-cluster's limit.  The guests' logs are kept in
+# build/check/vm-cluster-KVER/.
+if [ -n "$k61" ] && [ -f "build/kmod-$k61/kiss.ko" ]; then
+	step "vm-cluster-$k61" env KISS_TEST_CLUSTER_ROUNDS=0 \
+		tests/vm/run2.sh -k "$k61" -t 600 -o "$logs/vm-cluster-$k61" \
+		tests/vm/cluster.sh "build/kmod-$k61/kiss.ko"
+fi
 for k in $debug_kernel; do
 	[ -f "build/kmod-$k/kiss.ko" ] || continue
 	vm_suite "$k"

@@ -22,7 +22,8 @@
 # standby, its path comes back, and a planned switch-back (b standby, a
 # active/optimized) happens under a second fio with verify.
 #
-#   KISS_TEST_CLUSTER_ROUNDS  rounds (default 1; make check-cluster runs 3);
+#   KISS_TEST_CLUSTER_ROUNDS  rounds (default 1; make check-cluster runs 3,
+#                             make check 0);
 #                             0: the short form, one failover and no more
 #                             (a stays dead)
 #   KISS_TEST_CLUSTER_UPTO    stop after: link, drbd, kiss, multipath (for
