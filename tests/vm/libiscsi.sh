@@ -18,6 +18,8 @@ ko=${1:?usage: $0 KISS_KO EXPECTATIONS [RESULTS]}
 expect=${2:?usage: $0 KISS_KO EXPECTATIONS [RESULTS]}
 results=${3:-${VM_RESULTS:-/tmp}/libiscsi.results}
 per_test=${KISS_TEST_LIBISCSI_TIMEOUT:-60}	# seconds per test
+# more iscsi-test-cu options for every test, e.g. -V (its verbose log)
+read -r -a extra_args <<< "${KISS_TEST_LIBISCSI_ARGS:-}"
 T=iqn.2026-11.org.kiss:libiscsi
 I1=iqn.2007-10.com.github:sahlberg:libiscsi:iscsi-test
 I2=iqn.2007-10.com.github:sahlberg:libiscsi:iscsi-test-2
@@ -48,8 +50,8 @@ pass=0 fail=0 skip=0 regress=0 better=0
 while read -r name want _; do
 	case $name in ''|'#'*) continue ;; esac
 	out=$logdir/$name.log
-	timeout -k 5 "$per_test" iscsi-test-cu --dataloss -s -t "$name" \
-		"$url" >"$out" 2>&1
+	timeout -k 5 "$per_test" iscsi-test-cu --dataloss -s \
+		${extra_args[@]+"${extra_args[@]}"} -t "$name" "$url" >"$out" 2>&1
 	rc=$?
 	# CUnit's run summary: "tests  N  N  PASSED  FAILED  INACTIVE"
 	summary=$(awk '$1 == "tests" { print $3, $5 }' "$out")
