@@ -332,7 +332,7 @@ static u16 kiss_login_first(struct kiss_conn *conn, struct kiss_login *l)
 	struct kiss_target *t = NULL;
 	struct kiss_acl *acl;
 	char name[KISS_NAME_MAX + 1];
-	const char *v;
+	const char *v, *why = "";
 	size_t len;
 	bool discovery;
 	u16 status = 0;
@@ -372,15 +372,21 @@ static u16 kiss_login_first(struct kiss_conn *conn, struct kiss_login *l)
 		return KISS_LOGIN_NOT_FOUND;
 	}
 	l->target = t;
-
-	mutex_lock(&kiss_cfg_mutex);
-	if (!t->enabled || !kiss_target_on_portal(t, conn->portal)) {
-		status = KISS_LOGIN_NOT_FOUND;
-		goto unlock;
-	}
 	v = kiss_login_value(l, "InitiatorName", &len);
 	memcpy(name, v, len);
 	name[len] = '\0';
+
+	mutex_lock(&kiss_cfg_mutex);
+	if (!t->enabled) {
+		why = "target disabled";
+		status = KISS_LOGIN_NOT_FOUND;
+		goto unlock;
+	}
+	if (!kiss_target_on_portal(t, conn->portal)) {
+		why = "not served on this portal";
+		status = KISS_LOGIN_NOT_FOUND;
+		goto unlock;
+	}
 	acl = kiss_acl_find(t, name);
 	if (acl) {
 		l->auth = acl->auth;
@@ -388,6 +394,7 @@ static u16 kiss_login_first(struct kiss_conn *conn, struct kiss_login *l)
 	} else if (t->allow_any_initiator) {
 		l->auth = t->auth;
 	} else {
+		why = "not in the ACL";
 		status = KISS_LOGIN_FORBIDDEN;
 		goto unlock;
 	}
@@ -397,9 +404,7 @@ unlock:
 	mutex_unlock(&kiss_cfg_mutex);
 	if (status) {
 		pr_info_ratelimited("%pISpc: login of %s to %s refused: %s\n",
-				    &conn->peer, name, t->name,
-				    status == KISS_LOGIN_FORBIDDEN ?
-				    "not in the ACL" : "not served on this portal");
+				    &conn->peer, name, t->name, why);
 		return status;
 	}
 	if (l->auth_required && !l->auth.password[0])
