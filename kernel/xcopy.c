@@ -306,7 +306,8 @@ void kiss_xcopy(struct kiss_cmd *cmd)
 	x = kzalloc(sizeof(*x), GFP_KERNEL);
 	if (!x) {
 		kiss_scsi_fail_code(cmd, KISS_SENSE_INTERNAL_TARGET_FAILURE);
-		goto done;
+		kiss_cmd_done(cmd);
+		return;
 	}
 	x->cmd = cmd;
 	x->slot = -1;
@@ -323,7 +324,4 @@ void kiss_xcopy(struct kiss_cmd *cmd)
 	return;
 end:
 	kiss_xcopy_end(x);
-	return;
-done:
-	kiss_cmd_done(cmd);
 }
