@@ -192,11 +192,14 @@ static u16 kiss_conn_tsih(const struct kiss_conn *conn)
 /*
  * Put one PDU on the wire: the BHS (its StatSN, ExpCmdSN and MaxCmdSN
  * stamped now), the header digest, then either @data or @len bytes of
- * @cmd's pages from @offset, padding and the data digest.
+ * @cmd's pages from @offset, padding and the data digest.  With @more the
+ * sender has another PDU to follow at once: TCP may hold this one back
+ * (MSG_MORE) to fill its segment, until a PDU without @more or
+ * kiss_conn_push().
  */
 static int kiss_conn_send_pdu(struct kiss_conn *conn, void *bhs,
 			      const void *data, struct kiss_cmd *cmd,
-			      u32 offset, u32 len)
+			      u32 offset, u32 len, bool more)
 {
 	static const u8 zero_pad[4];
 	struct kiss_sn sn;
@@ -244,7 +247,7 @@ static int kiss_conn_send_pdu(struct kiss_conn *conn, void *bhs,
 		if (ret)
 			goto out;
 		ret = kiss_send_pages(conn->sock, cmd->bvec, offset, len,
-				      pad || conn->params.data_digest);
+				      more || pad || conn->params.data_digest);
 		if (ret)
 			goto out;
 		nr = 0;
@@ -268,7 +271,9 @@ static int kiss_conn_send_pdu(struct kiss_conn *conn, void *bhs,
 		iov[nr++].iov_len = 4;
 		total += 4;
 	}
-	ret = nr ? kiss_conn_sendmsg(conn, iov, nr, total, 0) : 0;
+	ret = nr ? kiss_conn_sendmsg(conn, iov, nr, total,
+				     more ? MSG_MORE : 0) : 0;
+	WRITE_ONCE(conn->tx_corked, more);
 out:
 	/*
 	 * A PDU cut short (a send timeout) leaves the stream unframed:
@@ -294,7 +299,22 @@ out:
 int kiss_conn_send(struct kiss_conn *conn, void *bhs, const void *data,
 		   u32 len)
 {
-	return kiss_conn_send_pdu(conn, bhs, data, NULL, 0, len);
+	return kiss_conn_send_pdu(conn, bhs, data, NULL, 0, len, false);
+}
+
+/*
+ * Send what PDUs sent with @more left in the socket, if the PDU that was
+ * to follow them never came (a command aborted meanwhile).
+ */
+static void kiss_conn_push(struct kiss_conn *conn)
+{
+	mutex_lock(&conn->send_mutex);
+	if (conn->tx_corked) {
+		WRITE_ONCE(conn->tx_corked, false);
+		/* Uncorking pushes the pending frames. */
+		tcp_sock_set_cork(conn->sock->sk, false);
+	}
+	mutex_unlock(&conn->send_mutex);
 }
 
 void kiss_conn_reject(struct kiss_conn *conn, u8 reason, const void *hdr)
@@ -515,7 +535,7 @@ static u8 kiss_cmd_residual(struct kiss_cmd *cmd, u32 *residual)
 
 static int kiss_conn_send_data_in(struct kiss_conn *conn,
 				  struct kiss_cmd *cmd, u32 len, u8 rflags,
-				  u32 residual)
+				  u32 residual, bool more)
 {
 	u32 mxdsl = conn->params.max_xmit_dsl;
 	u32 burst = conn->params.max_burst;
@@ -535,7 +555,8 @@ static int kiss_conn_send_data_in(struct kiss_conn *conn,
 		if (last && cmd->status == SAM_STAT_GOOD)
 			kiss_data_in_set_status(bhs, cmd->status, rflags,
 						residual);
-		ret = kiss_conn_send_pdu(conn, bhs, NULL, cmd, off, chunk);
+		ret = kiss_conn_send_pdu(conn, bhs, NULL, cmd, off, chunk,
+					 more || !last);
 		if (ret)
 			return ret;
 		off += chunk;
@@ -549,7 +570,9 @@ static bool kiss_cmd_failed(const struct kiss_cmd *cmd)
 	return cmd->status != SAM_STAT_GOOD || cmd->sense_len;
 }
 
-static void kiss_conn_respond(struct kiss_conn *conn, struct kiss_cmd *cmd)
+/* Answer @cmd; with @more, another answer follows at once. */
+static void kiss_conn_respond(struct kiss_conn *conn, struct kiss_cmd *cmd,
+			      bool more)
 {
 	struct kiss_session *sess = conn->sess;
 	u8 bhs[KISS_BHS_LEN];
@@ -573,7 +596,7 @@ static void kiss_conn_respond(struct kiss_conn *conn, struct kiss_cmd *cmd)
 	}
 	if (len) {
 		atomic64_add(len, &sess->read_bytes);
-		kiss_conn_send_data_in(conn, cmd, len, rflags, residual);
+		kiss_conn_send_data_in(conn, cmd, len, rflags, residual, more);
 		return;
 	}
 	if (cmd->sense_len) {
@@ -584,8 +607,8 @@ static void kiss_conn_respond(struct kiss_conn *conn, struct kiss_cmd *cmd)
 	kiss_build_scsi_rsp(bhs, cmd->itt, cmd->status, rflags, residual,
 			    cmd->read ? cmd->data_sn : cmd->r2t_sn,
 			    cmd->sense_len);
-	kiss_conn_send(conn, bhs, cmd->sense_len ? sense : NULL,
-		       cmd->sense_len ? cmd->sense_len + 2 : 0);
+	kiss_conn_send_pdu(conn, bhs, cmd->sense_len ? sense : NULL, NULL, 0,
+			   cmd->sense_len ? cmd->sense_len + 2 : 0, more);
 }
 
 /*
@@ -730,11 +753,21 @@ static int kiss_conn_tx_thread(void *data)
 			cmd->state = KISS_CMD_SENDING;
 		spin_unlock_irq(&conn->tx_lock);
 
+		/*
+		 * Answers queued together go out together: all but the
+		 * last with MSG_MORE, so that TCP packs them into as few
+		 * segments as it can, and the initiator takes them in one
+		 * receive.
+		 */
 		list_for_each_entry_safe(cmd, tmp, &done, tx_entry) {
+			bool more = !list_is_last(&cmd->tx_entry, &done);
+
 			list_del(&cmd->tx_entry);
-			kiss_conn_respond(conn, cmd);
+			kiss_conn_respond(conn, cmd, more);
 			kiss_cmd_free(cmd);
 		}
+		if (READ_ONCE(conn->tx_corked))
+			kiss_conn_push(conn);
 		/* A TMF answers only after the commands it aborted ended. */
 		if (smp_load_acquire(&conn->tmf_ready) &&
 		    (!atomic_read(&conn->tmf_waiting) ||

@@ -425,6 +425,7 @@ struct kiss_conn {
 	/* send side: one PDU on the socket at a time */
 	struct mutex		send_mutex;
 	u32			stat_sn;	/* under send_mutex */
+	bool			tx_corked;	/* last PDU sent with MSG_MORE */
 	u32			exp_stat_sn;	/* from the initiator */
 	/* CmdSN window: exp_cmd_sn written by the rx thread only */
 	u32			exp_cmd_sn;
