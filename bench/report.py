@@ -296,11 +296,18 @@ def perf_summary(bd):
     """Top symbols, threads and copies from perf-TARGET-JOB.data.txt."""
     out = []
     files = sorted(glob.glob(os.path.join(bd, "perf-*.data.txt")))
+    jobs = dict(PERF_JOBS)
+    if os.path.exists(os.path.join(bd, "perf.jobs")):
+        # NAME RW BS QD, one per profiled job (BENCH_PERF_JOBS)
+        for line in open(os.path.join(bd, "perf.jobs")):
+            f = line.split()
+            if len(f) == 4 and f[0] not in jobs:
+                jobs[f[0]] = "%s %s QD%s" % (f[2], f[1], f[3])
     if os.path.exists(os.path.join(bd, "perf.skipped")):
         out += ["", "perf: " + open(os.path.join(bd, "perf.skipped")).read().strip()]
     for f in files:
         m = re.match(r"perf-(kiss|lio)-(\w+)\.data\.txt$", os.path.basename(f))
-        if not m or m.group(2) not in PERF_JOBS:
+        if not m or m.group(2) not in jobs:
             continue
         tgt, job = m.groups()
         rows = []
@@ -312,7 +319,7 @@ def perf_summary(bd):
             continue
         out.append("")
         out.append("perf, %s, %s (cpu-clock, both CPUs, %% of all samples):" % (
-            "kiss" if tgt == "kiss" else "LIO", PERF_JOBS[job]))
+            "kiss" if tgt == "kiss" else "LIO", jobs[job]))
 
         def top(key, filt=lambda r: True, n=12):
             agg = {}

@@ -11,6 +11,8 @@
 #                   sr128k-qd8 sw128k-qd8 scale (default: all)
 #   BENCH_SESSIONS  sessions per target for "scale" (default 16)
 #   BENCH_PERF      1 (default) / 0: perf profile of 128k seq read/write
+#   BENCH_PERF_JOBS the profiled jobs as NAME:RW:BS:QD (fio's rw, bs and
+#                   iodepth), e.g. "rw4kqd32:randwrite:4k:32"
 #   BENCH_SRC       source tree to build kiss and kissctl from: a directory
 #                   (default: this project's work tree) or HEAD (the last
 #                   commit, exported with git archive)
@@ -70,7 +72,7 @@ mkdir -p "$res"
 	if [ "$src" = "$root" ]; then
 		echo "commit=$(git rev-parse HEAD)$(git diff --quiet HEAD -- kernel userspace 2>/dev/null || echo ' + uncommitted changes in kernel/ or userspace/')"
 	else
-		echo "commit=$(git rev-parse HEAD) (kiss built from $src)"
+		echo "commit=$(git -C "$src" rev-parse HEAD 2>/dev/null || echo "none, $src is not a git tree") (kiss built from $src)"
 	fi
 	echo "src=$src"
 } > "$res/host-meta"
@@ -81,7 +83,8 @@ rc=0
 tests/vm/run.sh -q -P -k "$kver" -t "$timeout" -m 2G -s 2 -o "$res" \
 	"$here/guest.sh" "build/bench/kmod-$kver/kiss.ko" build/bench/kissctl \
 	BENCH_RUNTIME="$rt" BENCH_ROUNDS="$rounds" BENCH_JOBS="$jobs" \
-	BENCH_SESSIONS="$nsess" BENCH_PERF="$perf" || rc=$?
+	BENCH_SESSIONS="$nsess" BENCH_PERF="$perf" \
+	${BENCH_PERF_JOBS:+BENCH_PERF_JOBS="$BENCH_PERF_JOBS"} || rc=$?
 
 # The guest's log (setup, negotiated parameters, profiles), then the table.
 if [ -f "$res/output.log" ]; then
