@@ -113,6 +113,13 @@ void kiss_ua_set_target(struct kiss_target *target, u32 lun_id,
 }
 
 /* The nexus of a registration, among the target's sessions. */
+/* An I_T nexus is named by its initiator's name and its ISID. */
+static bool kiss_nexus_eq(const char *name, const u8 *isid,
+			  const char *name2, const u8 *isid2)
+{
+	return !strcmp(name, name2) && !memcmp(isid, isid2, 6);
+}
+
 static void kiss_ua_set_nexus(struct kiss_target *target, u32 lun_id,
 			      const char *initiator, const u8 *isid,
 			      enum kiss_ua ua)
@@ -121,8 +128,8 @@ static void kiss_ua_set_nexus(struct kiss_target *target, u32 lun_id,
 
 	spin_lock(&target->sess_lock);
 	list_for_each_entry(sess, &target->sessions, entry)
-		if (!strcmp(sess->initiator, initiator) &&
-		    !memcmp(sess->isid, isid, sizeof(sess->isid)))
+		if (kiss_nexus_eq(sess->initiator, sess->isid, initiator,
+				  isid))
 			kiss_ua_set(sess, lun_id, ua);
 	spin_unlock(&target->sess_lock);
 }
@@ -183,20 +190,13 @@ void kiss_res_free(struct kiss_lun_res *res)
 }
 
 /* Whether @reg is the registration of the initiator port @name, @isid. */
-static bool kiss_reg_is_port(const struct kiss_pr_reg *reg, const char *name,
-			     const u8 *isid)
-{
-	return !strcmp(reg->initiator, name) &&
-	       !memcmp(reg->isid, isid, sizeof(reg->isid));
-}
-
 static struct kiss_pr_reg *kiss_reg_find_port(struct kiss_lun_res *res,
 					      const char *name, const u8 *isid)
 {
 	struct kiss_pr_reg *reg;
 
 	list_for_each_entry(reg, &res->regs, entry)
-		if (kiss_reg_is_port(reg, name, isid))
+		if (kiss_nexus_eq(reg->initiator, reg->isid, name, isid))
 			return reg;
 	return NULL;
 }
@@ -676,7 +676,7 @@ static void kiss_prout_move(struct kiss_cmd *cmd, const struct kiss_pr_move *m,
 		return;
 	}
 	if (!m->sa_key || m->rtpi != rtpi ||
-	    kiss_reg_is_port(reg, m->name, m->isid)) {
+	    kiss_nexus_eq(reg->initiator, reg->isid, m->name, m->isid)) {
 		kiss_scsi_fail_code(cmd, KISS_SENSE_INVALID_FIELD_IN_PARAM);
 		return;
 	}
