@@ -31,8 +31,12 @@
 
 /* Slots beyond the queue depth for immediate commands (no CmdSN). */
 #define KISS_IMMEDIATE_SLOTS	4
-/* Pages a slot keeps for its next command; the rest go back. */
-#define KISS_SLOT_CACHE_PAGES	16
+/*
+ * Pages a slot keeps for its next command (128 KiB, the usual largest
+ * I/O); the rest go back.  At QueueDepth 128 that is at most 16.5 MiB
+ * per connection, what an initiator gets in flight at that depth anyway.
+ */
+#define KISS_SLOT_CACHE_PAGES	32
 /* A stalled peer cannot hold a send (and so send_mutex) longer. */
 #define KISS_SEND_TIMEOUT	(30 * HZ)
 /* Bound on each receive during login, and on the whole login. */
@@ -363,7 +367,48 @@ static struct kiss_cmd *kiss_cmd_alloc(struct kiss_conn *conn,
 	return cmd;
 }
 
-/* Make the first @len bytes of the buffer hold private, writable pages. */
+/*
+ * A page the socket still references (a Data-In not yet acknowledged by
+ * TCP, or not yet read by a loopback peer) must not be overwritten.  Park
+ * it, and take back in its place the oldest parked page if TCP is done
+ * with that one: a new page costs its clearing (init_on_alloc) as well as
+ * the allocation.  The oldest parked page is let go when the ring is full.
+ */
+static struct page *kiss_conn_swap_page(struct kiss_conn *conn,
+					struct page *busy)
+{
+	struct page *page = NULL;
+
+	if (conn->nr_parked &&
+	    (page_count(conn->parked[conn->park_head]) == 1 ||
+	     conn->nr_parked == KISS_PARKED_PAGES)) {
+		page = conn->parked[conn->park_head];
+		conn->park_head = (conn->park_head + 1) % KISS_PARKED_PAGES;
+		conn->nr_parked--;
+		if (page_count(page) != 1) {
+			put_page(page);
+			page = NULL;
+		}
+	}
+	conn->parked[(conn->park_head + conn->nr_parked) % KISS_PARKED_PAGES] =
+		busy;
+	conn->nr_parked++;
+	return page;
+}
+
+static void kiss_conn_free_parked(struct kiss_conn *conn)
+{
+	while (conn->nr_parked) {
+		put_page(conn->parked[conn->park_head]);
+		conn->park_head = (conn->park_head + 1) % KISS_PARKED_PAGES;
+		conn->nr_parked--;
+	}
+}
+
+/*
+ * Make the first @len bytes of the buffer hold private, writable pages.
+ * Context: the rx thread (the parked pages are its own).
+ */
 static int kiss_cmd_alloc_buf(struct kiss_cmd *cmd, u32 len)
 {
 	u32 nr = DIV_ROUND_UP(len, PAGE_SIZE), i;
@@ -371,14 +416,9 @@ static int kiss_cmd_alloc_buf(struct kiss_cmd *cmd, u32 len)
 	for (i = 0; i < nr; i++) {
 		struct bio_vec *bv = &cmd->bvec[i];
 
-		/*
-		 * A page the socket still references (a Data-In not yet
-		 * acknowledged by TCP) must not be overwritten.
-		 */
-		if (bv->bv_page && page_count(bv->bv_page) != 1) {
-			put_page(bv->bv_page);
-			bv->bv_page = NULL;
-		}
+		if (bv->bv_page && page_count(bv->bv_page) != 1)
+			bv->bv_page = kiss_conn_swap_page(cmd->conn,
+							  bv->bv_page);
 		if (!bv->bv_page) {
 			bv->bv_page = alloc_page(GFP_KERNEL);
 			if (!bv->bv_page)
@@ -1471,6 +1511,7 @@ static void kiss_conn_free_slots(struct kiss_conn *conn)
 	if (conn->cmds && conn->bvecs)
 		for (i = 0; i < conn->nr_cmds; i++)
 			kiss_cmd_free_pages(&conn->cmds[i], 0);
+	kiss_conn_free_parked(conn);
 	bitmap_free(conn->slot_map);
 	kvfree(conn->bvecs);
 	kvfree(conn->cmds);

@@ -80,6 +80,8 @@
 /* Largest transfer of one command; advertised in VPD B0. */
 #define KISS_MAX_IO_BYTES	SZ_1M
 #define KISS_MAX_IO_PAGES	(KISS_MAX_IO_BYTES >> PAGE_SHIFT)
+/* Per connection: pages parked until TCP lets go of them (conn.c) */
+#define KISS_PARKED_PAGES	64
 /* MaxRecvDataSegmentLength during login (RFC 7143 13.12: 8192). */
 #define KISS_LOGIN_MAX_DSL	8192
 /* Longest a TMF answer waits for the aborted commands' bios. */
@@ -439,6 +441,10 @@ struct kiss_conn {
 	u32			nr_cmds;
 	struct bio_vec		*bvecs;		/* nr_cmds * KISS_MAX_IO_PAGES */
 	unsigned long		*slot_map;	/* slot in use, rx thread only */
+	/* pages the socket still held when their slot wanted them back */
+	struct page		*parked[KISS_PARKED_PAGES];
+	u32			park_head;	/* oldest; rx thread only */
+	u32			nr_parked;
 	wait_queue_head_t	drain_wait;	/* commands in flight went to 0 */
 	atomic_t		in_flight;
 	struct kiss_cmd		*last_cmd;	/* for unsolicited Data-Out */
