@@ -81,7 +81,7 @@
 #define KISS_MAX_IO_BYTES	SZ_1M
 #define KISS_MAX_IO_PAGES	(KISS_MAX_IO_BYTES >> PAGE_SHIFT)
 /* Per connection: pages parked until TCP lets go of them (conn.c) */
-#define KISS_PARKED_PAGES	64
+#define KISS_PARKED_PAGES	256
 /* MaxRecvDataSegmentLength during login (RFC 7143 13.12: 8192). */
 #define KISS_LOGIN_MAX_DSL	8192
 /* Longest a TMF answer waits for the aborted commands' bios. */
