@@ -74,7 +74,9 @@ if [ "$PERF" = 1 ]; then
 		echo 0 > /proc/sys/kernel/kptr_restrict
 		rm -f /tmp/perf.ctl /tmp/perf.ack
 		mkfifo /tmp/perf.ctl /tmp/perf.ack
-		perf record -B -N --no-bpf-event -e cpu-clock -F 999 -a -k mono -D -1 \
+		# -g: the call chains say whose copy a memcpy in a target
+		# thread is (loopback runs the initiator's receive there).
+		perf record -B -N --no-bpf-event -e cpu-clock -F 999 -a -g -k mono -D -1 \
 			--control fifo:/tmp/perf.ctl,/tmp/perf.ack -o /tmp/perf.data \
 			> /tmp/perf.log 2>&1 &
 		perf_pid=$!
@@ -352,6 +354,12 @@ if [ -n "$perf_pid" ]; then
 			rep=$OUT/perf-$tgt-$name.data.txt
 			perf report -i /tmp/perf.data --time "$a,$b" --no-children \
 				--sort comm,dso,sym --stdio -g none --percent-limit 0.1 > "$rep" 2>/dev/null
+			# who called the copies and page clears, leaf first
+			perf report -i /tmp/perf.data --time "$a,$b" --no-children \
+				--sort comm,sym --stdio --percent-limit 0.5 \
+				--symbols memcpy_erms,memcpy,memmove,_copy_to_iter,_copy_from_iter,copy_page,clear_page_erms \
+				-g graph,0.5,callee,function,percent \
+				> "$OUT/perf-$tgt-$name.chains.txt" 2>/dev/null
 			echo "  $rep: $(grep -c '%' "$rep") lines"
 		done < "$OUT/perf.segments"
 		rm -f /tmp/perf.data

@@ -342,6 +342,37 @@ def perf_summary(bd):
         out.append("  copies (copy_*/memcpy/memmove/csum) by thread:" + ("" if copies else " none above 0.1%"))
         for v, k in copies:
             out.append("    %5.1f%%  %s" % (v, k))
+        out += copy_chains(f.replace(".data.txt", ".chains.txt"), tc)
+    return out
+
+
+CHAIN_HEAD = re.compile(r"^\s*([\d.]+)%\s+(\S+)\s+\[(.)\]\s+(\S+)\s*$")
+
+
+def copy_chains(path, tc, depth=9):
+    """The callers of each copy/clear symbol sampled in a target thread."""
+    if not os.path.exists(path):
+        return []
+    out, cur = [], None
+    for line in open(path, errors="replace"):
+        m = CHAIN_HEAD.match(line)
+        if m:
+            cur = None
+            if tc.match(m.group(2)) and float(m.group(1)) >= 1.0:
+                cur = []
+                out.append("    %5.1f%%  %s %s, called from:" % (
+                    float(m.group(1)), re.sub(r"/\d+$", "/N", m.group(2)), m.group(4)))
+            continue
+        if cur is None:
+            continue
+        # chain lines: "|", "---sym", "sym", "|--12.3%--sym"
+        sym = re.sub(r"^[\s|`-]*(?:[\d.]+%-*)?", "", line).strip()
+        if not sym or sym.startswith("-") or len(cur) >= depth:
+            continue
+        cur.append(sym)
+        out.append("             " + "  " * (len(cur) - 1) + sym)
+    if out:
+        out.insert(0, "  call chains of those in the target threads (>= 1%, leaf first):")
     return out
 
 
