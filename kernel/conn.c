@@ -32,8 +32,8 @@
 /* Slots beyond the queue depth for immediate commands (no CmdSN). */
 #define KISS_IMMEDIATE_SLOTS	4
 /*
- * Pages a slot keeps for its next command (128 KiB, the usual largest
- * I/O); the rest go back.  At QueueDepth 128 that is at most 16.5 MiB
+ * Pages a slot keeps for its next command (128 KiB with 4 KiB pages, the
+ * usual largest I/O); the rest go back.  At QueueDepth 128 that is at most 16.5 MiB
  * per connection, what an initiator gets in flight at that depth anyway.
  */
 #define KISS_SLOT_CACHE_PAGES	32
@@ -343,8 +343,12 @@ static struct kiss_cmd *kiss_cmd_alloc(struct kiss_conn *conn,
 	idx = find_next_zero_bit(conn->slot_map, conn->nr_cmds, first);
 	if (idx >= conn->nr_cmds)
 		return NULL;
-	/* Atomic: the tx thread clears bits of the same words. */
-	set_bit(idx, conn->slot_map);
+	/*
+	 * Atomic: the tx thread clears bits of the same words.  Acquire:
+	 * pairs with kiss_cmd_free()'s clear_bit_unlock(), so the slot's
+	 * pages are as the tx thread left them.
+	 */
+	test_and_set_bit_lock(idx, conn->slot_map);
 	cmd = &conn->cmds[idx];
 	cmd->state = KISS_CMD_RECV_DATA;
 	cmd->lun = NULL;
@@ -413,6 +417,8 @@ static int kiss_cmd_alloc_buf(struct kiss_cmd *cmd, u32 len)
 {
 	u32 nr = DIV_ROUND_UP(len, PAGE_SIZE), i;
 
+	/* Any of these may hold a page from here on, even if one fails. */
+	cmd->pages_held = max(cmd->pages_held, nr);
 	for (i = 0; i < nr; i++) {
 		struct bio_vec *bv = &cmd->bvec[i];
 
@@ -437,12 +443,13 @@ static void kiss_cmd_free_pages(struct kiss_cmd *cmd, u32 keep)
 	u32 i;
 
 	/* No early stop: a failed allocation can leave holes. */
-	for (i = keep; i < KISS_MAX_IO_PAGES; i++) {
+	for (i = keep; i < cmd->pages_held; i++) {
 		if (!cmd->bvec[i].bv_page)
 			continue;
 		put_page(cmd->bvec[i].bv_page);
 		cmd->bvec[i].bv_page = NULL;
 	}
+	cmd->pages_held = min(cmd->pages_held, keep);
 }
 
 /* Release a slot; the command's response was sent or is not wanted. */

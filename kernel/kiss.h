@@ -321,6 +321,7 @@ struct kiss_cmd {
 	/* data buffer */
 	struct bio_vec		*bvec;		/* KISS_MAX_IO_PAGES entries */
 	u32			nr_pages;
+	u32			pages_held;	/* bvec[] beyond: no page */
 	u32			buf_len;
 	/* write: data received so far and R2T bookkeeping (conn.c) */
 	u32			unsol_len;	/* immediate + unsolicited bytes */

@@ -112,7 +112,6 @@ void kiss_ua_set_target(struct kiss_target *target, u32 lun_id,
 	spin_unlock(&target->sess_lock);
 }
 
-/* The nexus of a registration, among the target's sessions. */
 /* An I_T nexus is named by its initiator's name and its ISID. */
 static bool kiss_nexus_eq(const char *name, const u8 *isid,
 			  const char *name2, const u8 *isid2)
@@ -120,6 +119,7 @@ static bool kiss_nexus_eq(const char *name, const u8 *isid,
 	return !strcmp(name, name2) && !memcmp(isid, isid2, 6);
 }
 
+/* The nexus of a registration, among the target's sessions. */
 static void kiss_ua_set_nexus(struct kiss_target *target, u32 lun_id,
 			      const char *initiator, const u8 *isid,
 			      enum kiss_ua ua)
@@ -189,7 +189,7 @@ void kiss_res_free(struct kiss_lun_res *res)
 	INIT_LIST_HEAD(&res->regs);
 }
 
-/* Whether @reg is the registration of the initiator port @name, @isid. */
+/* The registration of the initiator port @name, @isid, or NULL. */
 static struct kiss_pr_reg *kiss_reg_find_port(struct kiss_lun_res *res,
 					      const char *name, const u8 *isid)
 {
