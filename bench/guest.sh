@@ -307,6 +307,12 @@ done
 echo "runs done after $(awk -v a="$t0" -v b="$(now)" 'BEGIN{printf "%.0f", b - a}') s"
 
 # ---------------------------------------------------------------- perf
+# The functions that name an area of a thread's time (bench/report.py's
+# PERF_AREAS maps them to names): scheduler, wakeups, softirq work
+# (loopback delivery to the other end, block completion), TCP send and
+# receive, socket backlog, block submission and completion, allocations,
+# and the target's own code.
+PERF_AREAS='^(__schedule|try_to_wake_up|net_rx_action|blk_complete_reqs|__do_softirq|tcp_sendmsg_locked|do_tcp_sendpages|tcp_sendpage_locked|tcp_recvmsg_locked|tcp_read_sock|__release_sock|submit_bio_noacct|blk_finish_plug|bio_endio|blk_mq_end_request|kmem_cache_alloc.*|kmem_cache_free|kfree|__kmalloc.*|__alloc_pages|__free_pages.*|kiss_.*|iscsit_.*|iscsi_target_.*|transport_.*|target_.*|iblock_.*|sbc_.*|core_.*)$'
 # perfctl CMD: send enable/disable to perf record and wait for its ack.
 perfctl() {
 	echo "$1" >&8
@@ -360,6 +366,11 @@ if [ -n "$perf_pid" ]; then
 				--symbols memcpy_erms,memcpy,memmove,_copy_to_iter,_copy_from_iter,copy_page,clear_page_erms \
 				-g graph,0.5,callee,function,percent \
 				> "$OUT/perf-$tgt-$name.chains.txt" 2>/dev/null
+			# where each thread's time goes: every sample is put under
+			# its nearest caller (leaf first) that names an area
+			perf report -i /tmp/perf.data --time "$a,$b" --no-children \
+				--sort comm,parent --stdio -g none --percent-limit 0.05 \
+				-p "$PERF_AREAS" > "$OUT/perf-$tgt-$name.areas.txt" 2>/dev/null
 			echo "  $rep: $(grep -c '%' "$rep") lines"
 		done < "$OUT/perf.segments"
 		rm -f /tmp/perf.data

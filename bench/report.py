@@ -343,6 +343,47 @@ def perf_summary(bd):
         for v, k in copies:
             out.append("    %5.1f%%  %s" % (v, k))
         out += copy_chains(f.replace(".data.txt", ".chains.txt"), tc)
+        out += thread_areas(f.replace(".data.txt", ".areas.txt"), tc)
+    return out
+
+
+# bench/guest.sh's PERF_AREAS functions, by the area they name
+PERF_AREAS = [
+    ("scheduler (sleep, switch)", r"__schedule$"),
+    ("waking another thread", r"try_to_wake_up$"),
+    ("softirq: net rx (loopback delivery, either end)", r"net_rx_action$"),
+    ("softirq: block completion", r"blk_complete_reqs$"),
+    ("softirq: other", r"__do_softirq$"),
+    ("TCP send", r"(tcp_sendmsg_locked|do_tcp_sendpages|tcp_sendpage_locked)$"),
+    ("TCP receive", r"(tcp_recvmsg_locked|tcp_read_sock)$"),
+    ("socket backlog (ACKs)", r"__release_sock$"),
+    ("block submission", r"(submit_bio_noacct|blk_finish_plug)$"),
+    ("block completion", r"(bio_endio|blk_mq_end_request)$"),
+    ("allocation and free", r"(kmem_cache_|kfree|__kmalloc|__alloc_pages|__free_pages)"),
+    ("the target's own code", r"(kiss_|iscsit_|iscsi_target_|transport_|target_|iblock_|sbc_|core_)"),
+]
+AREA_LINE = re.compile(r"^\s*([\d.]+)%\s+(\S+)\s+(\S+)\s*$")
+
+
+def thread_areas(path, tc):
+    """The target threads' samples by area (nearest naming caller)."""
+    if not os.path.exists(path):
+        return []
+    agg, total = {}, 0.0
+    for line in open(path, errors="replace"):
+        m = AREA_LINE.match(line)
+        if not m or not tc.match(m.group(2)):
+            continue
+        pct, sym = float(m.group(1)), m.group(3)
+        area = next((a for a, rx in PERF_AREAS if re.match(rx, sym)), "other")
+        agg[area] = agg.get(area, 0) + pct
+        total += pct
+    if not total:
+        return []
+    out = ["  target threads' time by area (%.1f%% of samples = 100; each sample"
+           " under its nearest caller naming one):" % total]
+    for area, pct in sorted(agg.items(), key=lambda kv: -kv[1]):
+        out.append("    %5.1f%%  %s" % (100 * pct / total, area))
     return out
 
 
