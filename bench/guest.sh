@@ -307,12 +307,9 @@ done
 echo "runs done after $(awk -v a="$t0" -v b="$(now)" 'BEGIN{printf "%.0f", b - a}') s"
 
 # ---------------------------------------------------------------- perf
-# The functions that name an area of a thread's time (bench/report.py's
-# PERF_AREAS maps them to names): scheduler, wakeups, softirq work
-# (loopback delivery to the other end, block completion), TCP send and
-# receive, socket backlog, block submission and completion, allocations,
-# and the target's own code.
-PERF_AREAS='^(__schedule|try_to_wake_up|net_rx_action|blk_complete_reqs|__do_softirq|tcp_sendmsg_locked|do_tcp_sendpages|tcp_sendpage_locked|tcp_recvmsg_locked|tcp_read_sock|__release_sock|submit_bio_noacct|blk_finish_plug|bio_endio|blk_mq_end_request|kmem_cache_alloc.*|kmem_cache_free|kfree|__kmalloc.*|__alloc_pages|__free_pages.*|kiss_.*|iscsit_.*|iscsi_target_.*|transport_.*|target_.*|iblock_.*|sbc_.*|core_.*)$'
+# The functions that name an area of a thread's time: report.py keeps
+# the list, and maps what perf finds back to the areas.
+PERF_AREAS=$(python3 "$here/report.py" --areas-regex)
 # perfctl CMD: send enable/disable to perf record and wait for its ack.
 perfctl() {
 	echo "$1" >&8

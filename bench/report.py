@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
 """report.py DIR: the kiss/LIO/raw table from a bench run's DIR/bench/.
+report.py --areas-regex: the functions of PERF_AREAS, for perf report -p.
 
 DIR/bench/raw/rROUND-JOB-TARGET.{json,before,after}: fio's JSON and the
 /proc snapshots bench/guest.sh took around each fio run.  Prints the table
@@ -165,6 +166,9 @@ def ratio(a, b):
 
 
 def main():
+    if sys.argv[1:] == ["--areas-regex"]:
+        print(areas_regex())
+        return
     d = sys.argv[1]
     bd = os.path.join(d, "bench") if os.path.isdir(os.path.join(d, "bench")) else d
     meta = {}
@@ -347,21 +351,32 @@ def perf_summary(bd):
     return out
 
 
-# bench/guest.sh's PERF_AREAS functions, by the area they name
+# The functions that name an area of a thread's time, by area.  perf
+# puts each sample under its nearest caller among them (bench/guest.sh
+# passes areas_regex() to perf report --parent).
 PERF_AREAS = [
-    ("scheduler (sleep, switch)", r"__schedule$"),
-    ("waking another thread", r"try_to_wake_up$"),
-    ("softirq: net rx (loopback delivery, either end)", r"net_rx_action$"),
-    ("softirq: block completion", r"blk_complete_reqs$"),
-    ("softirq: other", r"__do_softirq$"),
-    ("TCP send", r"(tcp_sendmsg_locked|do_tcp_sendpages|tcp_sendpage_locked)$"),
-    ("TCP receive", r"(tcp_recvmsg_locked|tcp_read_sock)$"),
-    ("socket backlog (ACKs)", r"__release_sock$"),
-    ("block submission", r"(submit_bio_noacct|blk_finish_plug)$"),
-    ("block completion", r"(bio_endio|blk_mq_end_request)$"),
-    ("allocation and free", r"(kmem_cache_|kfree|__kmalloc|__alloc_pages|__free_pages)"),
-    ("the target's own code", r"(kiss_|iscsit_|iscsi_target_|transport_|target_|iblock_|sbc_|core_)"),
+    ("scheduler (sleep, switch)", ["__schedule"]),
+    ("waking another thread", ["try_to_wake_up"]),
+    ("softirq: net rx (loopback delivery, either end)", ["net_rx_action"]),
+    ("softirq: block completion", ["blk_complete_reqs"]),
+    ("softirq: other", ["__do_softirq"]),
+    ("TCP send", ["tcp_sendmsg_locked", "do_tcp_sendpages", "tcp_sendpage_locked"]),
+    ("TCP receive", ["tcp_recvmsg_locked", "tcp_read_sock"]),
+    ("socket backlog (ACKs)", ["__release_sock"]),
+    ("block submission", ["submit_bio_noacct", "blk_finish_plug"]),
+    ("block completion", ["bio_endio", "blk_mq_end_request"]),
+    ("allocation and free", ["kmem_cache_alloc.*", "kmem_cache_free", "kfree",
+                             "__kmalloc.*", "__alloc_pages", "__free_pages.*"]),
+    ("the target's own code", ["kiss_.*", "iscsit_.*", "iscsi_target_.*", "transport_.*",
+                               "target_.*", "iblock_.*", "sbc_.*", "core_.*"]),
 ]
+
+
+def areas_regex():
+    """Every function of PERF_AREAS, as one regex for perf report -p."""
+    return "^(%s)$" % "|".join(f for _, fs in PERF_AREAS for f in fs)
+
+
 AREA_LINE = re.compile(r"^\s*([\d.]+)%\s+(\S+)\s+(\S+)\s*$")
 
 
@@ -375,7 +390,8 @@ def thread_areas(path, tc):
         if not m or not tc.match(m.group(2)):
             continue
         pct, sym = float(m.group(1)), m.group(3)
-        area = next((a for a, rx in PERF_AREAS if re.match(rx, sym)), "other")
+        area = next((a for a, fs in PERF_AREAS
+                     if any(re.fullmatch(f, sym) for f in fs)), "other")
         agg[area] = agg.get(area, 0) + pct
         total += pct
     if not total:
