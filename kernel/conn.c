@@ -33,8 +33,9 @@
 #define KISS_IMMEDIATE_SLOTS	4
 /*
  * Pages a slot keeps for its next command (128 KiB with 4 KiB pages, the
- * usual largest I/O); the rest go back.  At QueueDepth 128 that is at most 16.5 MiB
- * per connection, what an initiator gets in flight at that depth anyway.
+ * usual largest I/O); the rest go back.  At QueueDepth 128 that is at
+ * most 16.5 MiB per connection, what an initiator gets in flight at that
+ * depth anyway.
  */
 #define KISS_SLOT_CACHE_PAGES	32
 /* A stalled peer cannot hold a send (and so send_mutex) longer. */
