@@ -11,7 +11,8 @@
 # Settings (bench/run.sh passes them as arguments):
 #   BENCH_RUNTIME   seconds per fio run (default 10)
 #   BENCH_ROUNDS    rounds (default 3)
-#   BENCH_JOBS      jobs to run (default: all, see JOBS below)
+#   BENCH_JOBS      jobs to run (default: all, see JOBS below; lib-* jobs
+#                   use libiscsi's iscsi-perf as the initiator, no raw run)
 #   BENCH_SESSIONS  sessions per target for the "scale" job (default 16)
 #   BENCH_PERF      1 (default): perf profile of 128k seq read/write
 #   BENCH_PERF_JOBS the profiled jobs, NAME:RW:BS:QD ... (default: 128k seq
@@ -35,7 +36,7 @@ RT=${BENCH_RUNTIME:-10}
 ROUNDS=${BENCH_ROUNDS:-3}
 NSESS=${BENCH_SESSIONS:-16}
 PERF=${BENCH_PERF:-1}
-JOBS=${BENCH_JOBS:-rr4k-qd1 rr4k-qd32 rw4k-qd1 rw4k-qd32 sr128k-qd8 sw128k-qd8 scale}
+JOBS=${BENCH_JOBS:-rr4k-qd1 rr4k-qd32 rw4k-qd1 rw4k-qd32 sr128k-qd8 sw128k-qd8 scale lib-rr4k-qd32}
 OUT=${VM_RESULTS:-/tmp}/bench
 RAW=$OUT/raw
 mkdir -p "$RAW"
@@ -43,6 +44,9 @@ mkdir -p "$RAW"
 TK=iqn.2026-11.org.kiss:bench       # kiss, 127.0.0.1:3260
 TL=iqn.2003-01.org.linux-iscsi:bench # LIO, 127.0.0.1:3261
 I=iqn.1993-08.org.debian:01:bench
+# libiscsi's iscsi-perf (lib-* jobs).  targetcli refuses an iqn whose
+# naming authority is a single label ("WWN not valid"), hence the "org.".
+ILIB=iqn.2010-11.org.libiscsi:bench
 PK=127.0.0.1:3260
 PL=127.0.0.1:3261
 
@@ -113,6 +117,7 @@ run "$KISSCTL" target set "$TK" ImmediateData=Yes InitialR2T=No \
 	MaxRecvDataSegmentLength=262144 QueueDepth=128 || die "kissctl target set"
 run "$KISSCTL" lun add "$TK" 0 /dev/nullb0 || die "kissctl lun add"
 run "$KISSCTL" acl add "$TK" "$I" || die "kissctl acl add"
+run "$KISSCTL" acl add "$TK" "$ILIB" || die "kissctl acl add"
 run "$KISSCTL" target get "$TK"
 
 say "LIO on $PL (targetcli-fb)"
@@ -155,6 +160,7 @@ tcli ${first:+"$first"} \
 	"$tpg set attribute authentication=0 default_cmdsn_depth=128 demo_mode_write_protect=0" \
 	"$tpg set parameter ImmediateData=Yes InitialR2T=No FirstBurstLength=65536 MaxBurstLength=1048576 MaxRecvDataSegmentLength=262144 MaxXmitDataSegmentLength=262144" \
 	"$tpg/acls create $I" \
+	"$tpg/acls create $ILIB" \
 	"ls /"
 cfs=/sys/kernel/config/target/iscsi/$TL/tpgt_1
 for p in ImmediateData InitialR2T FirstBurstLength MaxBurstLength MaxRecvDataSegmentLength MaxXmitDataSegmentLength MaxOutstandingR2T; do
@@ -234,6 +240,8 @@ snap() {
 		echo "@uptime $(cut -d' ' -f1 /proc/uptime)"
 		echo "@stat"
 		grep '^cpu' /proc/stat
+		echo "@blk"
+		grep -H . /sys/block/nullb*/stat
 		echo "@tasks"
 		cat /proc/[0-9]*/stat 2>/dev/null
 		echo
@@ -276,9 +284,53 @@ fio_args() {
 
 fio_common="--direct=1 --ioengine=libaio --time_based --runtime=$RT --norandommap --randrepeat=0 --group_reporting --lat_percentiles=1 --output-format=json"
 
+# lib ROUND JOB TARGET: a lib-* job, with libiscsi's iscsi-perf as the
+# initiator (READ(16) only; -r random, -m commands in flight, -b blocks per
+# command).  iscsi-perf makes its own session, so the target's threads for
+# it live only while it runs: the snapshots are taken inside its run, after
+# its first second of I/O and $RT s apart, and report.py counts the I/Os
+# in that window on the device (/sys/block/nullbN/stat).  It has no
+# latency figures, and no raw run.
+lib() {
+	local r=$1 job=$2 tgt=$3 base url pid i bs
+	base=$RAW/r$r-$job-$tgt
+	case $tgt in
+	kiss) url=iscsi://$PK/$TK/0 ;;
+	lio) url=iscsi://$PL/$TL/0 ;;
+	*) return 0 ;;
+	esac
+	bs=$(cat /sys/block/nullb0/queue/logical_block_size)
+	case $job in
+	lib-rr4k-qd32) set -- -r -m 32 -b $((4096 / bs)) ;;
+	*) echo "bench: unknown job $job" >&2; return 1 ;;
+	esac
+	iscsi-perf -i "$ILIB" "$@" "$url" > "$base.out" 2>&1 &
+	pid=$!
+	# "iops current" comes after a second of I/O
+	for i in $(seq 1 60); do
+		grep -qs 'iops current' "$base.out" && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 1
+	done
+	if grep -qs 'iops current' "$base.out"; then
+		snap "$base.before"
+		sleep "$RT"
+		snap "$base.after"
+	fi
+	kill -INT "$pid" 2>/dev/null
+	wait "$pid"
+	local rc=$?
+	tr '\r' '\n' < "$base.out" > "$base.libiscsi"
+	rm -f "$base.out"
+	printf '  [%4.0fs] round %s %-13s %-5s %s\n' "$(now)" "$r" "$job" "$tgt" \
+		"$([ -e "$base.after" ] && grep -o 'iops average [0-9]* ([0-9]* MB/s)' "$base.libiscsi" | tail -n 1 | grep . ||
+			echo "iscsi-perf failed (rc $rc): $(grep -v '^ *$' "$base.libiscsi" | tail -n 1)")"
+}
+
 # one ROUND JOB TARGET
 one() {
 	local r=$1 job=$2 tgt=$3 base
+	case $job in lib-*) lib "$@"; return ;; esac
 	base=$RAW/r$r-$job-$tgt
 	snap "$base.before"
 	# shellcheck disable=SC2046,SC2086 # the option lists are split on purpose

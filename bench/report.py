@@ -24,6 +24,8 @@ JOB_DESC = {
     "sr128k-qd8": "128k seq read QD8",
     "sw128k-qd8": "128k seq write QD8",
     "scale": "4k randread, N sessions x QD32",
+    "lib-rr4k-qd32": "4k randread QD32, libiscsi's iscsi-perf as the initiator "
+                     "(I/Os counted on the device; no latency, no raw run)",
 }
 
 # Kernel threads of each target, by name (comm).
@@ -52,7 +54,11 @@ def read_snap(path):
                 continue
             if not line:
                 continue
-            if section == "@stat":
+            if section == "@blk":
+                # /sys/block/NAME/stat:fields (grep -H)
+                path, _, fields = line.partition(":")
+                stat.setdefault("blk", {})[path.split("/")[3]] = [int(x) for x in fields.split()]
+            elif section == "@stat":
                 w = line.split()
                 stat[w[0]] = [int(x) for x in w[1:]]
             elif section == "@tasks":
@@ -107,10 +113,28 @@ def fio_metrics(path):
     }
 
 
-def run_metrics(base, tgt):
-    m = fio_metrics(base + ".json")
+def device_metrics(sb, sa, dev):
+    """The I/Os the device DEV completed between two snapshots: for an
+    initiator that reports no count of its own for the snapshot window."""
+    b, a = sb["blk"][dev], sa["blk"][dev]
+    # /sys/block/DEV/stat: reads, merged, sectors, ms, writes, merged, sectors, ...
+    ios = (a[0] - b[0]) + (a[4] - b[4])
+    sectors = (a[2] - b[2]) + (a[6] - b[6])
+    wall = sa["uptime"] - sb["uptime"]
+    if ios <= 0 or wall <= 0:
+        raise ValueError("no I/O on %s between the snapshots" % dev)
+    return {"ios": ios, "iops": ios / wall, "mbs": sectors * 512 / wall / 1e6,
+            "lat_mean": float("nan"), "lat_p99": float("nan")}
+
+
+def run_metrics(base, tgt, meta):
     sb, tb = read_snap(base + ".before")
     sa, ta = read_snap(base + ".after")
+    if os.path.exists(base + ".libiscsi"):
+        dev = os.path.basename(meta.get(tgt + "_dev", "?"))
+        m = device_metrics(sb, sa, dev)
+    else:
+        m = fio_metrics(base + ".json")
     ios = m["ios"] or 1
     d = cpu_delta(tb, ta)
     thr = {"rx": 0, "tx": 0, "np": 0}
@@ -178,13 +202,14 @@ def main():
                 k, v = line.rstrip("\n").split("=", 1)
                 meta[k] = v
     runs = {}
-    for js in sorted(glob.glob(os.path.join(bd, "raw", "r*.json"))):
-        m = re.match(r"r(\d+)-(.+)-(kiss|lio|raw)\.json$", os.path.basename(js))
+    for js in sorted(glob.glob(os.path.join(bd, "raw", "r*.json")) +
+                     glob.glob(os.path.join(bd, "raw", "r*.libiscsi"))):
+        m = re.match(r"r(\d+)-(.+)-(kiss|lio|raw)\.(json|libiscsi)$", os.path.basename(js))
         if not m:
             continue
         r, job, tgt = int(m.group(1)), m.group(2), m.group(3)
         try:
-            runs.setdefault((job, tgt), []).append(run_metrics(js[:-5], tgt))
+            runs.setdefault((job, tgt), []).append(run_metrics(js[:js.rindex(".")], tgt, meta))
         except (OSError, ValueError, KeyError, IndexError) as e:
             print("report: %s: %s" % (js, e), file=sys.stderr)
     jobs = [j for j in meta.get("jobs", "").split() if any((j, t) in runs for t in TARGETS)]
@@ -225,7 +250,7 @@ def main():
       "compare ratios (IOPS, MB/s: >1 = kiss better; latency, CPU: <1 = kiss better)")
     p("")
     p("Summary (medians)")
-    hdr = "%-12s %2s %9s %9s %9s %8s %8s %7s %7s %9s %9s %8s" % (
+    hdr = "%-13s %2s %9s %9s %9s %8s %8s %7s %7s %9s %9s %8s" % (
         "job", "n", "kiss IOPS", "LIO IOPS", "raw IOPS", "kiss/LIO", "kiss/raw",
         "kiss±%", "LIO±%", "kiss us/IO", "LIO us/IO", "kiss/LIO")
     p(hdr)
@@ -234,12 +259,13 @@ def main():
         k, l, r = (med(job, t, "iops") for t in TARGETS)
         kc, lc = med(job, "kiss", "tgt_cpu"), med(job, "lio", "tgt_cpu")
         sk, sl = spread(job, "kiss", "iops"), spread(job, "lio", "iops")
-        n = min(len(runs.get((job, t), [])) for t in TARGETS)
-        p("%-12s %2d %9s %9s %9s %8s %8s %7s %7s %9s %9s %8s" % (
+        n = min(len(runs.get((job, t), [])) for t in TARGETS
+                if t != "raw" or not job.startswith("lib-"))
+        p("%-13s %2d %9s %9s %9s %8s %8s %7s %7s %9s %9s %8s" % (
             job, n, fmt(k), fmt(l), fmt(r), ratio(k, l), ratio(k, r),
             "%.0f" % sk if sk is not None else "-", "%.0f" % sl if sl is not None else "-",
             fmt(kc), fmt(lc), ratio(kc, lc)))
-    p("(n: rounds with all three targets; kiss±%, LIO±%: (max-min)/median of IOPS over the rounds; "
+    p("(n: rounds with all three targets (lib-*: kiss and LIO); kiss±%, LIO±%: (max-min)/median of IOPS over the rounds; "
       "us/IO: target CPU per I/O, see below)")
     p("")
     p("Per job (medians)")
@@ -279,7 +305,7 @@ def main():
     p("CPU columns: tgt CPU = utime+stime of the target's named kernel threads (kiss: kiss_rx, "
       "kiss_tx/N, kiss_accept; LIO: iscsi_trx, iscsi_ttx, iscsi_np) + kworkers whose last "
       "workqueue is the target's (kiss; target_completion), from /proc/PID/stat before/after "
-      "each run, divided by the I/Os fio completed.  A kworker's name only tells the workqueue it ran "
+      "each run, divided by the I/Os fio completed (lib-*: the I/Os the device completed between the snapshots, taken inside iscsi-perf's run).  A kworker's name only tells the workqueue it ran "
       "last, so target work in shared kworkers can show up as events*/mm_percpu_wq under 'other "
       "kworkers' (0 in 'tgt kworkers' means none was caught by name).  The kernel has no IRQ time accounting, so "
       "softirq work that ran on a thread's time (e.g. loopback TCP delivery to the initiator "

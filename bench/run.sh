@@ -8,7 +8,8 @@
 #   BENCH_ROUNDS    rounds, targets alternating per job (default 3; 0: only
 #                   the profile)
 #   BENCH_JOBS      subset of: rr4k-qd1 rr4k-qd32 rw4k-qd1 rw4k-qd32
-#                   sr128k-qd8 sw128k-qd8 scale (default: all)
+#                   sr128k-qd8 sw128k-qd8 scale lib-rr4k-qd32 (default:
+#                   all; lib-*: libiscsi's iscsi-perf as the initiator)
 #   BENCH_SESSIONS  sessions per target for "scale" (default 16)
 #   BENCH_PERF      1 (default) / 0: perf profile of 128k seq read/write
 #   BENCH_PERF_JOBS the profiled jobs as NAME:RW:BS:QD (fio's rw, bs and
@@ -38,7 +39,7 @@ done
 
 rt=${BENCH_RUNTIME:-10}
 rounds=${BENCH_ROUNDS:-3}
-jobs=${BENCH_JOBS:-rr4k-qd1 rr4k-qd32 rw4k-qd1 rw4k-qd32 sr128k-qd8 sw128k-qd8 scale}
+jobs=${BENCH_JOBS:-rr4k-qd1 rr4k-qd32 rw4k-qd1 rw4k-qd32 sr128k-qd8 sw128k-qd8 scale lib-rr4k-qd32}
 nsess=${BENCH_SESSIONS:-16}
 perf=${BENCH_PERF:-1}
 njobs=$(echo "$jobs" | wc -w)
