@@ -384,6 +384,8 @@ PERF_AREAS = [
     ("scheduler (sleep, switch)", ["__schedule"]),
     ("waking another thread", ["try_to_wake_up"]),
     ("softirq: net rx (loopback delivery, either end)", ["net_rx_action"]),
+    # open-iscsi's receive, which loopback runs on the thread that sent to it
+    ("the initiator's receive (open-iscsi, run by loopback)", ["iscsi_sw_tcp_data_ready"]),
     ("softirq: block completion", ["blk_complete_reqs"]),
     ("softirq: other", ["__do_softirq"]),
     ("TCP send", ["tcp_sendmsg_locked", "do_tcp_sendpages", "tcp_sendpage_locked"]),
