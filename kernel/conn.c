@@ -467,7 +467,9 @@ static void kiss_cmd_free(struct kiss_cmd *cmd)
 	spin_lock_irqsave(&conn->tx_lock, flags);
 	if (cmd->tmf_wait) {
 		cmd->tmf_wait = false;
-		atomic_dec(&conn->tmf_waiting);
+		/* The tx thread sends the TMF response once none is left. */
+		if (atomic_dec_and_test(&conn->tmf_waiting))
+			wake_up(&conn->tx_wait);
 	}
 	cmd->state = KISS_CMD_FREE;
 	spin_unlock_irqrestore(&conn->tx_lock, flags);
@@ -786,9 +788,14 @@ static int kiss_conn_tx_thread(void *data)
 		struct kiss_cmd *cmd, *tmp;
 		LIST_HEAD(done);
 
+		/*
+		 * A TMF waiting for aborted commands is looked at again when
+		 * the last of them is freed, or after a second.
+		 */
 		wait_event_interruptible_timeout(conn->tx_wait,
 						 !list_empty_careful(&conn->tx_queue) ||
-						 conn->tmf_ready ||
+						 (READ_ONCE(conn->tmf_ready) &&
+						  !atomic_read(&conn->tmf_waiting)) ||
 						 kthread_should_stop(), HZ);
 		/*
 		 * Taking a command off the queue decides under tx_lock
