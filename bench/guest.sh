@@ -14,9 +14,9 @@
 #   BENCH_JOBS      jobs to run (default: all, see JOBS below; lib-* jobs
 #                   use libiscsi's iscsi-perf as the initiator, no raw run)
 #   BENCH_SESSIONS  sessions per target for the "scale" job (default 16)
-#   BENCH_PERF      1 (default): perf profile of 128k seq read/write
+#   BENCH_PERF      1 (default): perf profile of the jobs below
 #   BENCH_PERF_JOBS the profiled jobs, NAME:RW:BS:QD ... (default: 128k seq
-#                   read and write at QD8, 4k random write at QD1)
+#                   read and write at QD8, 4k random read and write at QD1)
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -384,7 +384,7 @@ if [ -n "$perf_pid" ]; then
 		: > "$OUT/perf.segments"
 		for tgt in kiss lio; do
 			# NAME:RW:BS:QD
-			for pj in ${BENCH_PERF_JOBS:-seqread:read:128k:8 seqwrite:write:128k:8 rw4kqd1:randwrite:4k:1}; do
+			for pj in ${BENCH_PERF_JOBS:-seqread:read:128k:8 seqwrite:write:128k:8 rr4kqd1:randread:4k:1 rw4kqd1:randwrite:4k:1}; do
 				IFS=: read -r name rw bs qd <<< "$pj"
 				[ $tgt = kiss ] && echo "$name $rw $bs $qd" >> "$OUT/perf.jobs"
 				if [ $tgt = kiss ]; then dev=$dk; else dev=$dl; fi

@@ -11,7 +11,8 @@
 #                   sr128k-qd8 sw128k-qd8 scale lib-rr4k-qd32 (default:
 #                   all; lib-*: libiscsi's iscsi-perf as the initiator)
 #   BENCH_SESSIONS  sessions per target for "scale" (default 16)
-#   BENCH_PERF      1 (default) / 0: perf profile of 128k seq read/write
+#   BENCH_PERF      1 (default) / 0: perf profile (128k seq read/write at
+#                   QD8, 4k random read/write at QD1)
 #   BENCH_PERF_JOBS the profiled jobs as NAME:RW:BS:QD (fio's rw, bs and
 #                   iodepth), e.g. "rw4kqd32:randwrite:4k:32"
 #   BENCH_SRC       source tree to build kiss and kissctl from: a directory
