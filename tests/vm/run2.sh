@@ -279,10 +279,10 @@ fi
 # run does), keeping these results.
 crashed=''
 for d in "$res/b" "$res/a1"; do
-	if [ ! -f "$d/uptime-start" ] &&
-	   grep -qE 'Kernel panic|Oops:|BUG:' "$d/console.log" 2>/dev/null; then
-		crashed="$crashed ${d##*/}: $(grep -m1 -E 'Oops:|BUG:|Kernel panic' "$d/console.log")"
-	fi
+	[ ! -f "$d/uptime-start" ] || continue
+	line=$(grep -m1 -E 'Kernel panic|Oops:|BUG:' "$d/console.log" 2>/dev/null) ||
+		continue
+	crashed="$crashed ${d##*/}: $line"
 done
 if [ -n "$crashed" ] && [ "$KISS_VM2_TRY" -lt 3 ]; then
 	rm -rf "$res.boot-crash-$KISS_VM2_TRY"
