@@ -5,8 +5,10 @@
  * digest), and a tx thread, which sends what bio completions queue
  * (Data-In and SCSI Response) and the keepalive NOP-Ins.  Replies that
  * need no I/O (R2T, NOP-In, Text, Logout, Reject) are sent by the rx
- * thread itself; conn->send_mutex keeps each PDU whole on the wire and
- * hands out StatSN in transmission order.
+ * thread itself, and so is the answer of a command that ends while the
+ * rx thread submits it (kiss_conn_rx_exec());
+ * conn->send_mutex keeps each PDU whole on the wire and hands out StatSN
+ * in transmission order.
  *
  * Data-Out is received with sock_recvmsg() straight into the pages that
  * the command's bios are then built from; Data-In leaves from those pages
@@ -18,6 +20,7 @@
 #include <linux/kthread.h>
 #include <linux/net.h>
 #include <linux/sched/clock.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/uio.h>
 #include <net/sock.h>
@@ -40,6 +43,12 @@
 #define KISS_SLOT_CACHE_PAGES	32
 /* A stalled peer cannot hold a send (and so send_mutex) longer. */
 #define KISS_SEND_TIMEOUT	(30 * HZ)
+/*
+ * The most read data the rx thread sends itself, before it reads on: 64
+ * KiB covers the small I/O where its saved wakeup counts; larger reads go
+ * to the tx thread, which also computes their data digests.
+ */
+#define KISS_RX_ANSWER_MAX	SZ_64K
 /* Bound on each receive during login, and on the whole login. */
 #define KISS_LOGIN_TIMEOUT	(15 * HZ)
 #define KISS_LOGIN_DEADLINE	(30 * HZ)
@@ -345,9 +354,9 @@ static struct kiss_cmd *kiss_cmd_alloc(struct kiss_conn *conn,
 	if (idx >= conn->nr_cmds)
 		return NULL;
 	/*
-	 * Atomic: the tx thread clears bits of the same words.  Acquire:
-	 * pairs with kiss_cmd_free()'s clear_bit_unlock(), so the slot's
-	 * pages are as the tx thread left them.
+	 * Atomic: the thread that answers a command clears bits of the same
+	 * words.  Acquire: pairs with kiss_cmd_free()'s clear_bit_unlock(),
+	 * so the slot's pages are as that thread left them.
 	 */
 	test_and_set_bit_lock(idx, conn->slot_map);
 	cmd = &conn->cmds[idx];
@@ -544,6 +553,9 @@ void kiss_cmd_set_sense(struct kiss_cmd *cmd, u8 key, u8 asc, u8 ascq)
  * kiss_cmd_done() - a command has its result; queue the response
  * @cmd: the command
  *
+ * The command the rx thread is running (conn->rx_cmd) is left for
+ * kiss_conn_rx_exec() to answer: no wakeup of the tx thread for it.
+ *
  * Context: any, including bio completion in interrupt context.
  */
 void kiss_cmd_done(struct kiss_cmd *cmd)
@@ -557,13 +569,17 @@ void kiss_cmd_done(struct kiss_cmd *cmd)
 	 */
 	spin_lock_irqsave(&conn->tx_lock, flags);
 	cmd->state = KISS_CMD_RESPOND;
-	list_add_tail(&cmd->tx_entry, &conn->tx_queue);
-	wake_up(&conn->tx_wait);
+	if (cmd == conn->rx_cmd) {
+		conn->rx_cmd_done = true;
+	} else {
+		list_add_tail(&cmd->tx_entry, &conn->tx_queue);
+		wake_up(&conn->tx_wait);
+	}
 	spin_unlock_irqrestore(&conn->tx_lock, flags);
 }
 
 /* ------------------------------------------------------------------ */
-/* Responses (tx thread)                                               */
+/* Responses (tx thread, or the rx thread for what ended in it)        */
 
 /*
  * Residual of a finished command (RFC 7143 11.4.5): how the SCSI transfer
@@ -780,12 +796,125 @@ static void kiss_conn_keepalive(struct kiss_conn *conn)
 	kiss_conn_send(conn, bhs, NULL, 0);
 }
 
+/*
+ * Take the commands on @queue to answer them: under tx_lock this decides
+ * whether each is answered, so that a TMF that comes later finds it done
+ * and does not count it as aborted.
+ */
+static void kiss_conn_take(struct kiss_conn *conn, struct list_head *queue,
+			   struct list_head *done)
+{
+	struct kiss_cmd *cmd;
+
+	lockdep_assert_held(&conn->tx_lock);
+	list_splice_init(queue, done);
+	list_for_each_entry(cmd, done, tx_entry)
+		cmd->state = KISS_CMD_SENDING;
+}
+
+/*
+ * Answer the commands taken in @done.  Answers taken together go out
+ * together: all but the last with MSG_MORE, so that TCP packs them into
+ * as few segments as it can, and the initiator takes them in one receive.
+ */
+static void kiss_conn_answer(struct kiss_conn *conn, struct list_head *done)
+{
+	struct kiss_cmd *cmd, *tmp;
+
+	/* Nothing to push either: another thread's batch ends with its own. */
+	if (list_empty(done))
+		return;
+
+	list_for_each_entry_safe(cmd, tmp, done, tx_entry) {
+		bool more = !list_is_last(&cmd->tx_entry, done);
+
+		list_del(&cmd->tx_entry);
+		kiss_conn_respond(conn, cmd, more);
+		kiss_cmd_free(cmd);
+	}
+	if (READ_ONCE(conn->tx_corked))
+		kiss_conn_push(conn);
+}
+
+/*
+ * Can the rx thread answer @cmd itself without holding itself up?  A best
+ * guess, from what it sees now: no PDU waits in the socket, the tx thread
+ * has nothing queued and is not sending a batch (the rx thread would wait
+ * for send_mutex), and the answer is small (KISS_RX_ANSWER_MAX of data)
+ * and fits twice in the socket's send space.  The tx thread can still
+ * fill that space first; then the rx thread waits in its send, as it may
+ * for an R2T.
+ */
+static bool kiss_conn_rx_may_answer(struct kiss_conn *conn,
+				    struct kiss_cmd *cmd)
+{
+	u32 mxdsl = max(conn->params.max_xmit_dsl, 512U);
+	struct sock *sk = conn->sock->sk;
+	int space = sk_stream_wspace(sk);
+	size_t bytes;
+	u32 len;
+
+	lockdep_assert_held(&conn->tx_lock);
+	if (READ_ONCE(conn->tx_busy) || !list_empty(&conn->tx_queue) ||
+	    !skb_queue_empty_lockless(&sk->sk_receive_queue) ||
+	    READ_ONCE(sk->sk_backlog.tail) || space <= 0)
+		return false;
+	len = cmd->read ? min3(cmd->data_len, cmd->edtl, cmd->buf_len) : 0;
+	if (len > KISS_RX_ANSWER_MAX)
+		return false;
+	/* about what goes on the wire: data, headers, digests, sense */
+	bytes = len + (len / mxdsl + 1) * (KISS_BHS_LEN + 8) +
+		cmd->sense_len + 2;
+	return 2 * bytes <= (size_t)space;
+}
+
+/*
+ * Run @cmd, which the rx thread has all the data of.  If it ends before
+ * kiss_scsi_exec() returns, or in the block softirq its submission raised
+ * (run here, at the local_bh_enable(), rather than at this thread's next
+ * receive or in ksoftirqd), the rx thread answers it itself: at queue
+ * depth 1 that saves the tx thread's wakeup and two context switches per
+ * command.  It goes to the tx thread instead when answering here could
+ * hold up the rx thread.
+ *
+ * Only @cmd is kept back this way, never another command, and only until
+ * this returns: whatever kiss_scsi_exec() sleeps on (a COMPARE AND WRITE
+ * waiting for one before it to be answered), it never waits for an
+ * answer that only the rx thread could send.
+ */
+static void kiss_conn_rx_exec(struct kiss_conn *conn, struct kiss_cmd *cmd)
+{
+	LIST_HEAD(done);
+
+	spin_lock_irq(&conn->tx_lock);
+	conn->rx_cmd = cmd;
+	spin_unlock_irq(&conn->tx_lock);
+
+	kiss_scsi_exec(cmd);
+	local_bh_disable();
+	local_bh_enable();
+
+	spin_lock_irq(&conn->tx_lock);
+	conn->rx_cmd = NULL;
+	if (conn->rx_cmd_done) {
+		conn->rx_cmd_done = false;
+		if (kiss_conn_rx_may_answer(conn, cmd)) {
+			cmd->state = KISS_CMD_SENDING;
+			list_add_tail(&cmd->tx_entry, &done);
+		} else {
+			list_add_tail(&cmd->tx_entry, &conn->tx_queue);
+			wake_up(&conn->tx_wait);
+		}
+	}
+	spin_unlock_irq(&conn->tx_lock);
+	kiss_conn_answer(conn, &done);
+}
+
 static int kiss_conn_tx_thread(void *data)
 {
 	struct kiss_conn *conn = data;
 
 	while (!kthread_should_stop()) {
-		struct kiss_cmd *cmd, *tmp;
 		LIST_HEAD(done);
 
 		/*
@@ -797,32 +926,12 @@ static int kiss_conn_tx_thread(void *data)
 						 (READ_ONCE(conn->tmf_ready) &&
 						  !atomic_read(&conn->tmf_waiting)) ||
 						 kthread_should_stop(), HZ);
-		/*
-		 * Taking a command off the queue decides under tx_lock
-		 * whether it is answered: a TMF that comes later finds it
-		 * done and does not count it as aborted.
-		 */
 		spin_lock_irq(&conn->tx_lock);
-		list_splice_init(&conn->tx_queue, &done);
-		list_for_each_entry(cmd, &done, tx_entry)
-			cmd->state = KISS_CMD_SENDING;
+		kiss_conn_take(conn, &conn->tx_queue, &done);
+		conn->tx_busy = !list_empty(&done);
 		spin_unlock_irq(&conn->tx_lock);
-
-		/*
-		 * Answers queued together go out together: all but the
-		 * last with MSG_MORE, so that TCP packs them into as few
-		 * segments as it can, and the initiator takes them in one
-		 * receive.
-		 */
-		list_for_each_entry_safe(cmd, tmp, &done, tx_entry) {
-			bool more = !list_is_last(&cmd->tx_entry, &done);
-
-			list_del(&cmd->tx_entry);
-			kiss_conn_respond(conn, cmd, more);
-			kiss_cmd_free(cmd);
-		}
-		if (READ_ONCE(conn->tx_corked))
-			kiss_conn_push(conn);
+		kiss_conn_answer(conn, &done);
+		WRITE_ONCE(conn->tx_busy, false);
 		/* A TMF answers only after the commands it aborted ended. */
 		if (smp_load_acquire(&conn->tmf_ready) &&
 		    (!atomic_read(&conn->tmf_waiting) ||
@@ -1008,7 +1117,7 @@ static void kiss_conn_exec(struct kiss_conn *conn, struct kiss_cmd *cmd)
 	if (cmd->write)
 		atomic64_add(min(cmd->data_len, cmd->edtl),
 			     &conn->sess->write_bytes);
-	kiss_scsi_exec(cmd);
+	kiss_conn_rx_exec(conn, cmd);
 }
 
 /* How much a write expects in all: everything, or after an error only

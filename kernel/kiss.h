@@ -19,7 +19,9 @@
  *			need no I/O (R2T, NOP-In, Text, Logout, Reject); a tx
  *			thread that sends what command completions queue
  *			(Data-In, SCSI Response), the TMF answer and the
- *			keepalive NOP-Ins.  Sends are serialised by
+ *			keepalive NOP-Ins.  The rx thread answers itself a
+ *			command that ends while it submits it.  Sends are
+ *			serialised by
  *			conn->send_mutex, which also orders StatSN.  Freed
  *			by a work item that first kthread_stop()s the rx
  *			thread, so no module code runs after unload.
@@ -34,8 +36,9 @@
  *			while holding it
  *   target->sess_lock	(spinlock) the target's session list
  *   conn->send_mutex	one PDU on the socket at a time
- *   conn->tx_lock	(spinlock) the tx queue and TMF bookkeeping; taken
- *			from bio completion (irq), so always irq-safe
+ *   conn->tx_lock	(spinlock) the tx queue, the command the rx thread
+ *			runs and TMF bookkeeping; taken from bio
+ *			completion (irq), so always irq-safe
  *
  * portal->conns_lock (mutex) a portal's open connections and their count;
  * taken with no other kiss lock held, by the accept thread and by the
@@ -275,7 +278,7 @@ enum kiss_cmd_state {
 	KISS_CMD_FREE,
 	KISS_CMD_RECV_DATA,	/* waiting for Data-Out */
 	KISS_CMD_EXEC,		/* in scsi.c / bios in flight */
-	KISS_CMD_RESPOND,	/* on the tx queue */
+	KISS_CMD_RESPOND,	/* on conn->tx_queue, or conn->rx_cmd_done */
 	KISS_CMD_SENDING,	/* answer going out: past any TMF's reach */
 };
 
@@ -433,15 +436,24 @@ struct kiss_conn {
 	/* CmdSN window: exp_cmd_sn written by the rx thread only */
 	u32			exp_cmd_sn;
 	atomic_t		max_cmd_sn;	/* grows as slots free up */
-	/* commands whose response the tx thread sends */
+	/*
+	 * Under tx_lock: the commands whose response the tx thread sends;
+	 * the command the rx thread is running (rx_cmd), and whether it has
+	 * ended (rx_cmd_done), which the rx thread then answers itself
+	 * (kiss_conn_rx_exec()).  tx_busy, set under tx_lock, cleared
+	 * without it: the tx thread is sending a batch.
+	 */
 	spinlock_t		tx_lock;
 	struct list_head	tx_queue;
 	wait_queue_head_t	tx_wait;
+	bool			tx_busy;
+	struct kiss_cmd		*rx_cmd;
+	bool			rx_cmd_done;
 	/* preallocated command slots */
 	struct kiss_cmd		*cmds;
 	u32			nr_cmds;
 	struct bio_vec		*bvecs;		/* nr_cmds * KISS_MAX_IO_PAGES */
-	unsigned long		*slot_map;	/* slot in use, rx thread only */
+	unsigned long		*slot_map;	/* set by the rx thread */
 	/* pages the socket still held when their slot wanted them back */
 	struct page		*parked[KISS_PARKED_PAGES];
 	u32			park_head;	/* oldest; rx thread only */

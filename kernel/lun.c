@@ -260,7 +260,8 @@ void kiss_lun_put(struct kiss_lun *lun)
  * @cmd: the command, its result set
  * @bytes: the data it moved
  *
- * Context: the connection's tx thread.
+ * Context: the thread that answers the command: the tx thread, or the rx
+ * thread for what it answers itself.
  */
 void kiss_lun_account(struct kiss_lun *lun, const struct kiss_cmd *cmd,
 		      u32 bytes)
