@@ -38,9 +38,6 @@
 /* READ FULL STATUS: a descriptor's fixed part (SPC-4 6.15.5). */
 #define KISS_PR_FULL_DESC_LEN	24
 
-/* An iSCSI TransportID with ISID (SPC-4 7.6.4.6): ",i,0x" + 12 digits */
-#define KISS_TPID_ISID_LEN	(5 + 12)
-
 enum kiss_pr_type {
 	KISS_PR_WRITE_EXCLUSIVE		= 1,
 	KISS_PR_EXCLUSIVE_ACCESS	= 3,
@@ -873,9 +870,9 @@ static u32 kiss_pr_tpid(const struct kiss_pr_reg *reg, u8 *buf)
 	u32 len = ALIGN(name_len + KISS_TPID_ISID_LEN + 1, 4);
 
 	if (buf) {
-		buf[0] = 0x40 | 0x05;	/* FORMAT CODE 01b, iSCSI */
+		buf[0] = KISS_TPID_FMT_PORT << 6 | KISS_TPID_PROTO_ISCSI;
 		put_unaligned_be16(len, buf + 2);
-		snprintf((char *)buf + 4, len, "%s,i,0x%6phN",
+		snprintf((char *)buf + 4, len, "%s" KISS_TPID_SEP "%6phN",
 			 reg->initiator, reg->isid);
 	}
 	return 4 + len;

@@ -1746,12 +1746,6 @@ u32 kiss_xcopy_copy_status(u8 *buf, enum kiss_xcopy_status status,
 /* ------------------------------------------------------------------ */
 /* PERSISTENT RESERVE OUT: REGISTER AND MOVE                          */
 
-#define KISS_TPID_PROTO_ISCSI	0x5
-#define KISS_TPID_FMT_PORT	0x1	/* name and ISID: an initiator port */
-#define KISS_TPID_SEP		",i,0x"
-#define KISS_TPID_SEP_LEN	5
-#define KISS_TPID_ISID_DIGITS	12
-
 /* The text of an iSCSI TransportID, "name,i,0xISID", @len bytes at @p. */
 static int kiss_pr_tpid_port(const u8 *p, u32 len, struct kiss_pr_move *m)
 {

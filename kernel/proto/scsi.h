@@ -453,15 +453,27 @@ u32 kiss_xcopy_copy_status(u8 *buf, enum kiss_xcopy_status status,
 			   u16 segments, u64 bytes);
 
 /*
+ * An iSCSI TransportID (SPC-4 7.6.4.6) in the format that names an
+ * initiator port: a 4-byte header (FORMAT CODE, PROTOCOL IDENTIFIER,
+ * ADDITIONAL LENGTH), then "name,i,0xISID" with 12 hex digits of ISID, a
+ * NUL, padded to a multiple of four.
+ */
+#define KISS_TPID_PROTO_ISCSI	0x5
+#define KISS_TPID_FMT_PORT	0x1
+#define KISS_TPID_SEP		",i,0x"
+#define KISS_TPID_SEP_LEN	5
+#define KISS_TPID_ISID_DIGITS	12
+#define KISS_TPID_ISID_LEN	(KISS_TPID_SEP_LEN + KISS_TPID_ISID_DIGITS)
+
+/*
  * PERSISTENT RESERVE OUT, REGISTER AND MOVE: the parameter list (SPC-4
- * 6.17.4), a 24-byte header and one iSCSI TransportID (SPC-4 7.6.4.6) in
- * the format that names an initiator port: "name,i,0xISID".
+ * 6.17.4), a 24-byte header and one such TransportID.
  */
 #define KISS_PR_MOVE_HDR_LEN	24
 #define KISS_PR_NAME_MAX	223	/* RFC 7143 4.2.7.1 */
 #define KISS_PR_TPID_MIN_LEN	24	/* SPC-4: ADDITIONAL LENGTH >= 20 */
-/* name, ",i,0x", 12 ISID digits, NUL, padded to a multiple of four */
-#define KISS_PR_TPID_MAX_LEN	(4 + ((KISS_PR_NAME_MAX + 5 + 12 + 1 + 3) & ~3))
+#define KISS_PR_TPID_MAX_LEN \
+	(4 + ((KISS_PR_NAME_MAX + KISS_TPID_ISID_LEN + 1 + 3) & ~3))
 #define KISS_PR_MOVE_MAX_LEN	(KISS_PR_MOVE_HDR_LEN + KISS_PR_TPID_MAX_LEN)
 
 struct kiss_pr_move {
