@@ -16,7 +16,8 @@
 #   BENCH_SESSIONS  sessions per target for the "scale" job (default 16)
 #   BENCH_PERF      1 (default): perf profile of the jobs below
 #   BENCH_PERF_JOBS the profiled jobs, NAME:RW:BS:QD ... (default: 128k seq
-#                   read and write at QD8, 4k random read and write at QD1)
+#                   read and write at QD8, 4k random read and write at QD1;
+#                   RW "lib": iscsi-perf's random READ(16) instead of fio)
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -387,10 +388,18 @@ if [ -n "$perf_pid" ]; then
 			for pj in ${BENCH_PERF_JOBS:-seqread:read:128k:8 seqwrite:write:128k:8 rr4kqd1:randread:4k:1 rw4kqd1:randwrite:4k:1}; do
 				IFS=: read -r name rw bs qd <<< "$pj"
 				[ $tgt = kiss ] && echo "$name $rw $bs $qd" >> "$OUT/perf.jobs"
-				if [ $tgt = kiss ]; then dev=$dk; else dev=$dl; fi
-				fio --direct=1 --ioengine=libaio --time_based --runtime=$((RT + 6)) \
-					--name=perf --filename="$dev" --rw=$rw --bs=$bs --iodepth=$qd \
-					--norandommap --output=/dev/null &
+				if [ "$rw" = lib ]; then
+					# libiscsi's iscsi-perf: random READ(16), $qd in flight
+					if [ $tgt = kiss ]; then url=iscsi://$PK/$TK/0; else url=iscsi://$PL/$TL/0; fi
+					iscsi-perf -i "$ILIB" -r -m "$qd" \
+						-b $(($(numfmt --from=iec "${bs^^}") / $(cat /sys/block/nullb0/queue/logical_block_size))) \
+						"$url" > "$OUT/perf-$tgt-$name.libiscsi" 2>&1 &
+				else
+					if [ $tgt = kiss ]; then dev=$dk; else dev=$dl; fi
+					fio --direct=1 --ioengine=libaio --time_based --runtime=$((RT + 6)) \
+						--name=perf --filename="$dev" --rw=$rw --bs=$bs --iodepth=$qd \
+						--norandommap --output=/dev/null &
+				fi
 				fp=$!
 				sleep 4
 				perfctl enable
@@ -398,6 +407,7 @@ if [ -n "$perf_pid" ]; then
 				sleep "$RT"
 				b=$(cut -d' ' -f1 /proc/uptime)
 				perfctl disable
+				[ "$rw" = lib ] && kill -INT $fp
 				wait $fp
 				echo "$tgt $name $a $b" >> "$OUT/perf.segments"
 				echo "  $tgt $rw $bs QD$qd: profiled ${a}s..${b}s"

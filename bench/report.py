@@ -332,7 +332,8 @@ def perf_summary(bd):
         for line in open(os.path.join(bd, "perf.jobs")):
             f = line.split()
             if len(f) == 4 and f[0] not in jobs:
-                jobs[f[0]] = "%s %s QD%s" % (f[2], f[1], f[3])
+                rw = "random READ(16) from iscsi-perf" if f[1] == "lib" else f[1]
+                jobs[f[0]] = "%s %s QD%s" % (f[2], rw, f[3])
     if os.path.exists(os.path.join(bd, "perf.skipped")):
         out += ["", "perf: " + open(os.path.join(bd, "perf.skipped")).read().strip()]
     for f in files:

@@ -14,7 +14,8 @@
 #   BENCH_PERF      1 (default) / 0: perf profile (128k seq read/write at
 #                   QD8, 4k random read/write at QD1)
 #   BENCH_PERF_JOBS the profiled jobs as NAME:RW:BS:QD (fio's rw, bs and
-#                   iodepth), e.g. "rw4kqd32:randwrite:4k:32"
+#                   iodepth), e.g. "rw4kqd32:randwrite:4k:32"; RW "lib":
+#                   libiscsi's iscsi-perf, random READ(16)
 #   BENCH_SRC       source tree to build kiss and kissctl from: a directory
 #                   (default: this project's work tree) or HEAD (the last
 #                   commit, exported with git archive)
