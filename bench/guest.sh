@@ -16,8 +16,9 @@
 #   BENCH_SESSIONS  sessions per target for the "scale" job (default 16)
 #   BENCH_PERF      1 (default): perf profile of the jobs below
 #   BENCH_PERF_JOBS the profiled jobs, NAME:RW:BS:QD ... (default: 128k seq
-#                   read and write at QD8, 4k random read and write at QD1;
-#                   RW "lib": iscsi-perf's random READ(16) instead of fio)
+#                   read and write at QD8, 4k random read and write at QD1,
+#                   iscsi-perf's 4k at QD32; RW "lib": iscsi-perf's random
+#                   READ(16) instead of fio)
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -385,7 +386,7 @@ if [ -n "$perf_pid" ]; then
 		: > "$OUT/perf.segments"
 		for tgt in kiss lio; do
 			# NAME:RW:BS:QD
-			for pj in ${BENCH_PERF_JOBS:-seqread:read:128k:8 seqwrite:write:128k:8 rr4kqd1:randread:4k:1 rw4kqd1:randwrite:4k:1}; do
+			for pj in ${BENCH_PERF_JOBS:-seqread:read:128k:8 seqwrite:write:128k:8 rr4kqd1:randread:4k:1 rw4kqd1:randwrite:4k:1 librr4kqd32:lib:4k:32}; do
 				IFS=: read -r name rw bs qd <<< "$pj"
 				[ $tgt = kiss ] && echo "$name $rw $bs $qd" >> "$OUT/perf.jobs"
 				if [ "$rw" = lib ]; then
@@ -404,6 +405,9 @@ if [ -n "$perf_pid" ]; then
 				sleep 4
 				perfctl enable
 				a=$(cut -d' ' -f1 /proc/uptime)
+				# thread names, for the threads gone before perf report
+				# (a session's, when iscsi-perf's session ends)
+				ps -eLo tid=,comm= > "$OUT/perf-$tgt-$name.comms"
 				sleep "$RT"
 				b=$(cut -d' ' -f1 /proc/uptime)
 				perfctl disable

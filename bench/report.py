@@ -322,6 +322,19 @@ PERF_JOBS = {"seqread": "128k seq read QD8", "seqwrite": "128k seq write QD8",
              "rw4kqd1": "4k random write QD1"}
 
 
+def thread_names(path):
+    """A function naming threads: perf shows a thread that ended before
+    perf report as ":TID"; bench/guest.sh saved their names (ps) in
+    perf-TARGET-JOB.comms during the job."""
+    names = {}
+    if os.path.exists(path):
+        for line in open(path, errors="replace"):
+            f = line.split(None, 1)
+            if len(f) == 2:
+                names[f[0]] = f[1].strip()
+    return lambda c: names.get(c[1:], c) if c.startswith(":") else c
+
+
 def perf_summary(bd):
     """Top symbols, threads and copies from perf-TARGET-JOB.data.txt."""
     out = []
@@ -341,11 +354,12 @@ def perf_summary(bd):
         if not m or m.group(2) not in jobs:
             continue
         tgt, job = m.groups()
+        name = thread_names(f.replace(".data.txt", ".comms"))
         rows = []
         for line in open(f, errors="replace"):
             pm = PERF_LINE.match(line)
             if pm:
-                rows.append((float(pm.group(1)), pm.group(2), pm.group(3), pm.group(5)))
+                rows.append((float(pm.group(1)), name(pm.group(2)), pm.group(3), pm.group(5)))
         if not rows:
             continue
         out.append("")
@@ -373,8 +387,8 @@ def perf_summary(bd):
         out.append("  copies (copy_*/memcpy/memmove/csum) by thread:" + ("" if copies else " none above 0.1%"))
         for v, k in copies:
             out.append("    %5.1f%%  %s" % (v, k))
-        out += copy_chains(f.replace(".data.txt", ".chains.txt"), tc)
-        out += thread_areas(f.replace(".data.txt", ".areas.txt"), tc)
+        out += copy_chains(f.replace(".data.txt", ".chains.txt"), tc, name)
+        out += thread_areas(f.replace(".data.txt", ".areas.txt"), tc, name)
     return out
 
 
@@ -409,14 +423,14 @@ def areas_regex():
 AREA_LINE = re.compile(r"^\s*([\d.]+)%\s+(\S+)\s+(\S+)\s*$")
 
 
-def thread_areas(path, tc):
+def thread_areas(path, tc, name=lambda c: c):
     """The target threads' samples by area (nearest naming caller)."""
     if not os.path.exists(path):
         return []
     agg, total = {}, 0.0
     for line in open(path, errors="replace"):
         m = AREA_LINE.match(line)
-        if not m or not tc.match(m.group(2)):
+        if not m or not tc.match(name(m.group(2))):
             continue
         pct, sym = float(m.group(1)), m.group(3)
         area = next((a for a, fs in PERF_AREAS
@@ -435,7 +449,7 @@ def thread_areas(path, tc):
 CHAIN_HEAD = re.compile(r"^\s*([\d.]+)%\s+(\S+)\s+\[(.)\]\s+(\S+)\s*$")
 
 
-def copy_chains(path, tc, depth=9):
+def copy_chains(path, tc, name=lambda c: c, depth=9):
     """The callers of each copy/clear symbol sampled in a target thread."""
     if not os.path.exists(path):
         return []
@@ -444,10 +458,11 @@ def copy_chains(path, tc, depth=9):
         m = CHAIN_HEAD.match(line)
         if m:
             cur = None
-            if tc.match(m.group(2)) and float(m.group(1)) >= 1.0:
+            comm = name(m.group(2))
+            if tc.match(comm) and float(m.group(1)) >= 1.0:
                 cur = []
                 out.append("    %5.1f%%  %s %s, called from:" % (
-                    float(m.group(1)), re.sub(r"/\d+$", "/N", m.group(2)), m.group(4)))
+                    float(m.group(1)), re.sub(r"/\d+$", "/N", comm), m.group(4)))
             continue
         if cur is None:
             continue

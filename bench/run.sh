@@ -12,7 +12,8 @@
 #                   all; lib-*: libiscsi's iscsi-perf as the initiator)
 #   BENCH_SESSIONS  sessions per target for "scale" (default 16)
 #   BENCH_PERF      1 (default) / 0: perf profile (128k seq read/write at
-#                   QD8, 4k random read/write at QD1)
+#                   QD8, 4k random read/write at QD1, iscsi-perf's 4k random
+#                   read at QD32)
 #   BENCH_PERF_JOBS the profiled jobs as NAME:RW:BS:QD (fio's rw, bs and
 #                   iodepth), e.g. "rw4kqd32:randwrite:4k:32"; RW "lib":
 #                   libiscsi's iscsi-perf, random READ(16)
