@@ -405,8 +405,8 @@ if [ -n "$perf_pid" ]; then
 				sleep 4
 				perfctl enable
 				a=$(cut -d' ' -f1 /proc/uptime)
-				# thread names, for the threads gone before perf report
-				# (a session's, when iscsi-perf's session ends)
+				# thread names by TID: perf misses some kernel threads'
+				# (report.py, thread_names())
 				ps -eLo tid=,comm= > "$OUT/perf-$tgt-$name.comms"
 				sleep "$RT"
 				b=$(cut -d' ' -f1 /proc/uptime)
@@ -422,17 +422,17 @@ if [ -n "$perf_pid" ]; then
 		while read -r tgt name a b; do
 			rep=$OUT/perf-$tgt-$name.data.txt
 			perf report -i /tmp/perf.data --time "$a,$b" --no-children \
-				--sort comm,dso,sym --stdio -g none --percent-limit 0.1 > "$rep" 2>/dev/null
+				--sort pid,dso,sym --stdio -g none --percent-limit 0.1 > "$rep" 2>/dev/null
 			# who called the copies and page clears, leaf first
 			perf report -i /tmp/perf.data --time "$a,$b" --no-children \
-				--sort comm,sym --stdio --percent-limit 0.5 \
+				--sort pid,sym --stdio --percent-limit 0.5 \
 				--symbols memcpy_erms,memcpy,memmove,_copy_to_iter,_copy_from_iter,copy_page,clear_page_erms \
 				-g graph,0.5,callee,function,percent \
 				> "$OUT/perf-$tgt-$name.chains.txt" 2>/dev/null
 			# where each thread's time goes: every sample is put under
 			# its nearest caller (leaf first) that names an area
 			perf report -i /tmp/perf.data --time "$a,$b" --no-children \
-				--sort comm,parent --stdio -g none --percent-limit 0.05 \
+				--sort pid,parent --stdio -g none --percent-limit 0.05 \
 				-p "$PERF_AREAS" > "$OUT/perf-$tgt-$name.areas.txt" 2>/dev/null
 			echo "  $rep: $(grep -c '%' "$rep") lines"
 		done < "$OUT/perf.segments"

@@ -323,16 +323,25 @@ PERF_JOBS = {"seqread": "128k seq read QD8", "seqwrite": "128k seq write QD8",
 
 
 def thread_names(path):
-    """A function naming threads: perf shows a thread that ended before
-    perf report as ":TID"; bench/guest.sh saved their names (ps) in
-    perf-TARGET-JOB.comms during the job."""
+    """A function naming the threads of perf report's "TID:comm" column
+    (--sort pid) by the names bench/guest.sh saved (ps) during the job, in
+    perf-TARGET-JOB.comms: perf can miss a kernel thread's name (6.12
+    shows threads named while its events were off as kthreadd, 6.1 a
+    thread that ended before perf report as ":TID")."""
     names = {}
     if os.path.exists(path):
         for line in open(path, errors="replace"):
             f = line.split(None, 1)
             if len(f) == 2:
                 names[f[0]] = f[1].strip()
-    return lambda c: names.get(c[1:], c) if c.startswith(":") else c
+
+    def name(c):
+        m = re.match(r"^(\d*):(.*)$", c)
+        if not m:
+            return c
+        tid, comm = (m.group(1), m.group(2)) if m.group(1) else (m.group(2), "")
+        return names.get(tid) or comm or c
+    return name
 
 
 def perf_summary(bd):
