@@ -421,17 +421,17 @@ if [ -n "$perf_pid" ]; then
 		wait "$perf_pid"
 		while read -r tgt name a b; do
 			rep=$OUT/perf-$tgt-$name.data.txt
-			perf report -i /tmp/perf.data --time "$a,$b" --no-children \
+			perf report -i /tmp/perf.data --kallsyms=/proc/kallsyms --time "$a,$b" --no-children \
 				--sort pid,dso,sym --stdio -g none --percent-limit 0.1 > "$rep" 2>/dev/null
 			# who called the copies and page clears, leaf first
-			perf report -i /tmp/perf.data --time "$a,$b" --no-children \
+			perf report -i /tmp/perf.data --kallsyms=/proc/kallsyms --time "$a,$b" --no-children \
 				--sort pid,sym --stdio --percent-limit 0.5 \
-				--symbols memcpy_erms,memcpy,memmove,_copy_to_iter,_copy_from_iter,copy_page,clear_page_erms \
+				--symbols memcpy_erms,memcpy_orig,memcpy,memmove,_copy_to_iter,_copy_from_iter,copy_page,clear_page_erms \
 				-g graph,0.5,callee,function,percent \
 				> "$OUT/perf-$tgt-$name.chains.txt" 2>/dev/null
 			# where each thread's time goes: every sample is put under
 			# its nearest caller (leaf first) that names an area
-			perf report -i /tmp/perf.data --time "$a,$b" --no-children \
+			perf report -i /tmp/perf.data --kallsyms=/proc/kallsyms --time "$a,$b" --no-children \
 				--sort pid,parent --stdio -g none --percent-limit 0.05 \
 				-p "$PERF_AREAS" > "$OUT/perf-$tgt-$name.areas.txt" 2>/dev/null
 			echo "  $rep: $(grep -c '%' "$rep") lines"

@@ -316,6 +316,8 @@ def main():
 
 
 PERF_LINE = re.compile(r"^\s*([\d.]+)%\s+(\S+)\s+(\S+)\s+\[(.)\]\s+(.*?)\s*$")
+# the idle loop's symbols (6.12 under qemu: pv_native_safe_halt)
+IDLE_SYMS = ("native_safe_halt", "pv_native_safe_halt", "default_idle")
 TARGET_COMM = {"kiss": re.compile(r"^kiss_"), "lio": re.compile(r"^iscsi_t")}
 # the profiled jobs of bench/guest.sh, by the name in perf-TARGET-NAME.data.txt
 PERF_JOBS = {"seqread": "128k seq read QD8", "seqwrite": "128k seq write QD8",
@@ -381,11 +383,11 @@ def perf_summary(bd):
                 if filt(r):
                     agg[key(r)] = agg.get(key(r), 0) + r[0]
             return sorted(((v, k) for k, v in agg.items()), reverse=True)[:n]
-        busy = sum(r[0] for r in rows if r[3] not in ("native_safe_halt", "default_idle"))
+        busy = sum(r[0] for r in rows if r[3] not in IDLE_SYMS)
         out.append("  busy (not idle) %.1f%%" % busy)
         out.append("  threads: " + ", ".join("%s %.1f" % (k, v) for v, k in top(lambda r: r[1], n=8)))
         out.append("  top symbols (any thread, idle excluded):")
-        for v, k in top(lambda r: r[3], lambda r: r[3] not in ("native_safe_halt", "default_idle"), 12):
+        for v, k in top(lambda r: r[3], lambda r: r[3] not in IDLE_SYMS, 12):
             out.append("    %5.1f%%  %s" % (v, k))
         tc = TARGET_COMM[tgt]
         out.append("  target threads (%s), top symbols:" % ("kiss_rx, kiss_tx/N" if tgt == "kiss" else "iscsi_trx, iscsi_ttx"))
