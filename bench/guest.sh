@@ -403,6 +403,10 @@ if [ -n "$perf_pid" ]; then
 				fi
 				fp=$!
 				sleep 4
+				# I/Os the device completed in the window (stat fields
+				# 1 and 5: reads, writes), so that shares become per I/O
+				if [ $tgt = kiss ]; then nb=/dev/nullb0; else nb=$lio_dev; fi
+				ios0=$(awk '{print $1 + $5}' "/sys/block/${nb#/dev/}/stat")
 				perfctl enable
 				a=$(cut -d' ' -f1 /proc/uptime)
 				# thread names by TID: perf misses some kernel threads'
@@ -411,6 +415,8 @@ if [ -n "$perf_pid" ]; then
 				sleep "$RT"
 				b=$(cut -d' ' -f1 /proc/uptime)
 				perfctl disable
+				echo $(($(awk '{print $1 + $5}' "/sys/block/${nb#/dev/}/stat") - ios0)) \
+					> "$OUT/perf-$tgt-$name.ios"
 				[ "$rw" = lib ] && kill -INT $fp
 				wait $fp
 				echo "$tgt $name $a $b" >> "$OUT/perf.segments"

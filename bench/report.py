@@ -346,6 +346,14 @@ def thread_names(path):
     return name
 
 
+def perf_ios(path):
+    """I/Os the device completed during a profiled job (guest.sh), or 0."""
+    try:
+        return int(open(path).read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
 def perf_summary(bd):
     """Top symbols, threads and copies from perf-TARGET-JOB.data.txt."""
     out = []
@@ -385,6 +393,11 @@ def perf_summary(bd):
             return sorted(((v, k) for k, v in agg.items()), reverse=True)[:n]
         busy = sum(r[0] for r in rows if r[3] not in IDLE_SYMS)
         out.append("  busy (not idle) %.1f%%" % busy)
+        ios = perf_ios(f.replace(".data.txt", ".ios"))
+        if ios:
+            tgt_pct = sum(r[0] for r in rows if TARGET_COMM[tgt].match(r[1]))
+            out.append("  I/Os in the window: %d; target threads %.2f%% of samples"
+                       " per 1000 I/Os" % (ios, 1000 * tgt_pct / ios))
         out.append("  threads: " + ", ".join("%s %.1f" % (k, v) for v, k in top(lambda r: r[1], n=8)))
         out.append("  top symbols (any thread, idle excluded):")
         for v, k in top(lambda r: r[3], lambda r: r[3] not in IDLE_SYMS, 12):
