@@ -797,22 +797,6 @@ static void kiss_conn_keepalive(struct kiss_conn *conn)
 }
 
 /*
- * Take the commands on @queue to answer them: under tx_lock this decides
- * whether each is answered, so that a TMF that comes later finds it done
- * and does not count it as aborted.
- */
-static void kiss_conn_take(struct kiss_conn *conn, struct list_head *queue,
-			   struct list_head *done)
-{
-	struct kiss_cmd *cmd;
-
-	lockdep_assert_held(&conn->tx_lock);
-	list_splice_init(queue, done);
-	list_for_each_entry(cmd, done, tx_entry)
-		cmd->state = KISS_CMD_SENDING;
-}
-
-/*
  * Answer the commands taken in @done.  Answers taken together go out
  * together: all but the last with MSG_MORE, so that TCP packs them into
  * as few segments as it can, and the initiator takes them in one receive.
@@ -915,6 +899,7 @@ static int kiss_conn_tx_thread(void *data)
 	struct kiss_conn *conn = data;
 
 	while (!kthread_should_stop()) {
+		struct kiss_cmd *cmd;
 		LIST_HEAD(done);
 
 		/*
@@ -926,8 +911,15 @@ static int kiss_conn_tx_thread(void *data)
 						 (READ_ONCE(conn->tmf_ready) &&
 						  !atomic_read(&conn->tmf_waiting)) ||
 						 kthread_should_stop(), HZ);
+		/*
+		 * Taking a command off the queue decides under tx_lock
+		 * whether it is answered: a TMF that comes later finds it
+		 * done and does not count it as aborted.
+		 */
 		spin_lock_irq(&conn->tx_lock);
-		kiss_conn_take(conn, &conn->tx_queue, &done);
+		list_splice_init(&conn->tx_queue, &done);
+		list_for_each_entry(cmd, &done, tx_entry)
+			cmd->state = KISS_CMD_SENDING;
 		conn->tx_busy = !list_empty(&done);
 		spin_unlock_irq(&conn->tx_lock);
 		kiss_conn_answer(conn, &done);

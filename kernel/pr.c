@@ -956,12 +956,13 @@ void kiss_pr_in(struct kiss_cmd *cmd, const struct kiss_cdb *c)
 	u16 rtpi = READ_ONCE(cmd->sess->target->alua.rel_port_id);
 	/* as much as the initiator takes, at most what can be listed */
 	u32 size = min_t(u32, cmd->data_len,
-			 8 + KISS_PR_MAX_REGS * (KISS_PR_FULL_DESC_LEN + 4 +
-						 KISS_NAME_MAX +
-						 KISS_TPID_ISID_LEN + 4));
+			 8 + KISS_PR_MAX_REGS * (KISS_PR_FULL_DESC_LEN +
+						 KISS_PR_TPID_MAX_LEN));
 	u32 len;
 	u8 *buf;
 
+	/* a registration's name is at most KISS_NAME_MAX */
+	BUILD_BUG_ON(KISS_PR_NAME_MAX < KISS_NAME_MAX);
 	size = max_t(u32, size, 24);
 	buf = kzalloc(size, GFP_KERNEL);
 	if (!buf) {
