@@ -286,6 +286,17 @@ fio_args() {
 
 fio_common="--direct=1 --ioengine=libaio --time_based --runtime=$RT --norandommap --randrepeat=0 --group_reporting --lat_percentiles=1 --output-format=json"
 
+# lib_args TARGET QD BYTES: iscsi-perf's arguments for random READ(16)s of
+# BYTES each, QD in flight, against TARGET (kiss or lio)
+lib_args() {
+	local url
+	case $1 in
+	kiss) url=iscsi://$PK/$TK/0 ;;
+	*) url=iscsi://$PL/$TL/0 ;;
+	esac
+	echo "-i $ILIB -r -m $2 -b $(($3 / $(cat /sys/block/nullb0/queue/logical_block_size))) $url"
+}
+
 # lib ROUND JOB TARGET: a lib-* job, with libiscsi's iscsi-perf as the
 # initiator (READ(16) only; -r random, -m commands in flight, -b blocks per
 # command).  iscsi-perf makes its own session, so the target's threads for
@@ -294,19 +305,15 @@ fio_common="--direct=1 --ioengine=libaio --time_based --runtime=$RT --norandomma
 # in that window on the device (/sys/block/nullbN/stat).  It has no
 # latency figures, and no raw run.
 lib() {
-	local r=$1 job=$2 tgt=$3 base url pid i bs
+	local r=$1 job=$2 tgt=$3 base args pid i
 	base=$RAW/r$r-$job-$tgt
-	case $tgt in
-	kiss) url=iscsi://$PK/$TK/0 ;;
-	lio) url=iscsi://$PL/$TL/0 ;;
-	*) return 0 ;;
-	esac
-	bs=$(cat /sys/block/nullb0/queue/logical_block_size)
+	case $tgt in kiss | lio) ;; *) return 0 ;; esac
 	case $job in
-	lib-rr4k-qd32) set -- -r -m 32 -b $((4096 / bs)) ;;
+	lib-rr4k-qd32) args=$(lib_args "$tgt" 32 4096) ;;
 	*) echo "bench: unknown job $job" >&2; return 1 ;;
 	esac
-	iscsi-perf -i "$ILIB" "$@" "$url" > "$base.out" 2>&1 &
+	# shellcheck disable=SC2086 # the argument list is split on purpose
+	iscsi-perf $args > "$base.out" 2>&1 &
 	pid=$!
 	# "iops current" comes after a second of I/O
 	for i in $(seq 1 60); do
@@ -391,10 +398,9 @@ if [ -n "$perf_pid" ]; then
 				[ $tgt = kiss ] && echo "$name $rw $bs $qd" >> "$OUT/perf.jobs"
 				if [ "$rw" = lib ]; then
 					# libiscsi's iscsi-perf: random READ(16), $qd in flight
-					if [ $tgt = kiss ]; then url=iscsi://$PK/$TK/0; else url=iscsi://$PL/$TL/0; fi
-					iscsi-perf -i "$ILIB" -r -m "$qd" \
-						-b $(($(numfmt --from=iec "${bs^^}") / $(cat /sys/block/nullb0/queue/logical_block_size))) \
-						"$url" > "$OUT/perf-$tgt-$name.libiscsi" 2>&1 &
+					# shellcheck disable=SC2046 # split on purpose
+					iscsi-perf $(lib_args $tgt "$qd" "$(numfmt --from=iec "${bs^^}")") \
+						> "$OUT/perf-$tgt-$name.libiscsi" 2>&1 &
 				else
 					if [ $tgt = kiss ]; then dev=$dk; else dev=$dl; fi
 					fio --direct=1 --ioengine=libaio --time_based --runtime=$((RT + 6)) \
