@@ -25,8 +25,10 @@
 # The results directory is shared read-write with the guest, where it is
 # /run/vm-results ($VM_RESULTS): console.log (guest serial console),
 # output.log (SCRIPT's stdout+stderr), dmesg.log, kmemleak.log (debug
-# kernel), status (SCRIPT's exit code), qemu.log. Scripts may leave more
-# files there.
+# kernel), status (SCRIPT's exit code), qemu.log, and for a run that
+# timed out vcpus.log (where each vCPU was, from qemu's monitor on
+# monitor.sock, symbolised with what the guest left in kallsyms/). Scripts
+# may leave more files there.
 #
 # Exit status: SCRIPT's status; 1 if it passed but the kernel log has a bug
 # report (BUG:, WARNING:, KASAN:, lockdep, hung task, kmemleak, ...: see
@@ -165,21 +167,40 @@ cpu=${KISS_VM_CPU:-max,la57=off}
 if [ "$debug" = 1 ]; then boot_limit=420; else boot_limit=180; fi
 
 boot_vm() {
-	# -nodefaults: no NIC (the guest has only lo), no VGA, no monitor.
+	# -nodefaults: no NIC (the guest has only lo), no VGA; the monitor
+	# only on a unix socket, for watch_vcpus.
 	timeout -k 10 "$timeout" qemu-system-x86_64 \
 		-name "kiss-vm-$kver" \
 		-accel tcg,thread=multi -cpu "$cpu" -smp "$cpus" -m "$mem" \
 		-nodefaults -no-user-config -display none -no-reboot \
 		-chardev "$con" -serial chardev:con \
+		-monitor "unix:$res/monitor.sock,server=on,wait=off" \
 		-kernel "$kernel" -initrd "$initrd" -append "$append" \
 		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 		-virtfs "local,path=$res,mount_tag=results,security_model=none,multidevs=remap" \
 		</dev/null 2>"$res/qemu.log" &
 	qpid=$!
+	watch_vcpus </dev/null >/dev/null 2>&1 &
+	wpid=$!
+}
+
+# Just before the limit: where the vCPUs are, through qemu's monitor, for
+# a guest too stuck to dump its own tasks (its watchdog prints nothing
+# when both vCPUs spin with interrupts off).
+watch_vcpus() {
+	lead=15
+	[ "$timeout" -gt 60 ] || lead=$((timeout / 4))
+	trap 'kill ${sp:-} 2>/dev/null; exit 0' TERM
+	sleep $((timeout - lead)) &
+	sp=$!
+	wait "$sp"
+	kill -0 $qpid 2>/dev/null || exit 0
+	python3 "$here/vcpus.py" "$res/monitor.sock" "/boot/System.map-$kver" \
+		"$res/kallsyms" > "$res/vcpus.log" 2>&1
 }
 
 start=$(date +%s)
-trap 'kill -TERM $qpid 2>/dev/null; wait $qpid 2>/dev/null; echo "vm: interrupted; logs in $res" >&2; exit 130' INT TERM HUP
+trap 'kill $wpid 2>/dev/null; kill -TERM $qpid 2>/dev/null; wait $qpid 2>/dev/null; echo "vm: interrupted; logs in $res" >&2; exit 130' INT TERM HUP
 tries=0
 qrc=
 while :; do
@@ -198,6 +219,7 @@ while :; do
 		echo "vm: $kver: guest not up after ${boot_limit}s, last console line: $(tail -n 1 "$res/console.log" 2>/dev/null); booting again" >&2
 		kill -TERM $qpid 2>/dev/null
 		wait $qpid 2>/dev/null
+		kill "$wpid" 2>/dev/null || true
 		mv "$res/console.log" "$res/console.boot-hang-$tries.log" 2>/dev/null
 		continue
 	fi
@@ -217,6 +239,8 @@ if [ -z "$qrc" ]; then
 	qrc=0
 	wait "$qpid" || qrc=$?
 fi
+kill "$wpid" 2>/dev/null || true
+wait "$wpid" 2>/dev/null || true
 trap - INT TERM HUP
 secs=$(( $(date +%s) - start ))
 
@@ -256,6 +280,10 @@ else
 	if [ "$rc" = 124 ] || [ "$rc" = 125 ]; then
 		echo "vm: --- last lines of the guest console:" >&2
 		tail -n 60 "$res/console.log" >&2 || true
+		if [ -s "$res/vcpus.log" ]; then
+			echo "vm: --- the vCPUs just before the limit (tests/vm/vcpus.py):" >&2
+			head -n 80 "$res/vcpus.log" >&2
+		fi
 	fi
 	echo "vm: $kver: FAIL $what ($why; ${secs}s wall) console: $res/console.log" >&2
 fi
