@@ -83,6 +83,8 @@
 /* Largest transfer of one command; advertised in VPD B0. */
 #define KISS_MAX_IO_BYTES	SZ_1M
 #define KISS_MAX_IO_PAGES	(KISS_MAX_IO_BYTES >> PAGE_SHIFT)
+/* A read or write of up to this many pages allocates no bio (bdev.c). */
+#define KISS_INLINE_BVECS	8
 /* Per connection: pages parked until TCP lets go of them (conn.c) */
 #define KISS_PARKED_PAGES	256
 /* MaxRecvDataSegmentLength during login (RFC 7143 13.12: 8192). */
@@ -341,6 +343,9 @@ struct kiss_cmd {
 	/* block I/O (bdev.c) */
 	atomic_t		bios_pending;
 	blk_status_t		bio_status;
+	/* the bio of a read or write of up to KISS_INLINE_BVECS pages */
+	struct bio		inline_bio;
+	struct bio_vec		inline_bvec[KISS_INLINE_BVECS];
 	u64			start_ns;
 	/* scsi.c private state for multi-step commands */
 	unsigned long		scsi_priv[4];
