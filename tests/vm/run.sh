@@ -26,8 +26,8 @@
 # /run/vm-results ($VM_RESULTS): console.log (guest serial console),
 # output.log (SCRIPT's stdout+stderr), dmesg.log, kmemleak.log (debug
 # kernel), status (SCRIPT's exit code), qemu.log, and for a run that
-# timed out vcpus.log (where each vCPU was, from qemu's monitor on
-# monitor.sock, symbolised with what the guest left in kallsyms/). Scripts
+# timed out vcpus.log (where each vCPU was, from qemu's monitor,
+# symbolised with what the guest left in kallsyms/). Scripts
 # may leave more files there.
 #
 # Exit status: SCRIPT's status; 1 if it passed but the kernel log has a bug
@@ -101,7 +101,9 @@ if [ -n "$res" ]; then
 	mkdir -p "$res"
 	res=$(cd "$res" && pwd)
 	rm -f "$res/status" "$res/rc" "$res/console.log" "$res/output.log" \
-		"$res/dmesg.log" "$res/kmemleak.log" "$res/uptime-start" "$res/uptime-end"
+		"$res/dmesg.log" "$res/kmemleak.log" "$res/uptime-start" "$res/uptime-end" \
+		"$res/vcpus.log"
+	rm -rf "$res/kallsyms"
 else
 	res=$(mktemp -d "$build/runs/$kver.XXXXXX")
 	chmod 0755 "$res"
@@ -166,7 +168,18 @@ cpu=${KISS_VM_CPU:-max,la57=off}
 # before it starts, so neither case involves kiss code.
 if [ "$debug" = 1 ]; then boot_limit=420; else boot_limit=180; fi
 
+# qemu's monitor socket: in a short directory of its own (a unix socket's
+# path has at most 107 bytes; $res can be longer).
+mondir=$(mktemp -d /tmp/kiss-vm-mon.XXXXXX)
+qpid='' wpid=''
+
 boot_vm() {
+	# the watcher of an earlier boot, if any
+	if [ -n "$wpid" ]; then
+		kill "$wpid" 2>/dev/null || true
+		wait "$wpid" 2>/dev/null || true
+	fi
+	rm -f "$mondir/sock"
 	# -nodefaults: no NIC (the guest has only lo), no VGA; the monitor
 	# only on a unix socket, for watch_vcpus.
 	timeout -k 10 "$timeout" qemu-system-x86_64 \
@@ -174,7 +187,7 @@ boot_vm() {
 		-accel tcg,thread=multi -cpu "$cpu" -smp "$cpus" -m "$mem" \
 		-nodefaults -no-user-config -display none -no-reboot \
 		-chardev "$con" -serial chardev:con \
-		-monitor "unix:$res/monitor.sock,server=on,wait=off" \
+		-monitor "unix:$mondir/sock,server=on,wait=off" \
 		-kernel "$kernel" -initrd "$initrd" -append "$append" \
 		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 		-virtfs "local,path=$res,mount_tag=results,security_model=none,multidevs=remap" \
@@ -186,21 +199,23 @@ boot_vm() {
 
 # Just before the limit: where the vCPUs are, through qemu's monitor, for
 # a guest too stuck to dump its own tasks (its watchdog prints nothing
-# when both vCPUs spin with interrupts off).
+# when both vCPUs spin with interrupts off).  vcpus.py pauses the guest
+# for the dump and lets it run on after.
 watch_vcpus() {
 	lead=15
 	[ "$timeout" -gt 60 ] || lead=$((timeout / 4))
+	[ "$lead" -gt 0 ] || exit 0
 	trap 'kill ${sp:-} 2>/dev/null; exit 0' TERM
 	sleep $((timeout - lead)) &
 	sp=$!
 	wait "$sp"
 	kill -0 $qpid 2>/dev/null || exit 0
-	python3 "$here/vcpus.py" "$res/monitor.sock" "/boot/System.map-$kver" \
+	python3 "$here/vcpus.py" "$mondir/sock" "/boot/System.map-$kver" \
 		"$res/kallsyms" > "$res/vcpus.log" 2>&1
 }
 
 start=$(date +%s)
-trap 'kill $wpid 2>/dev/null; kill -TERM $qpid 2>/dev/null; wait $qpid 2>/dev/null; echo "vm: interrupted; logs in $res" >&2; exit 130' INT TERM HUP
+trap 'kill $wpid 2>/dev/null; kill -TERM $qpid 2>/dev/null; wait $qpid 2>/dev/null; rm -rf "$mondir"; echo "vm: interrupted; logs in $res" >&2; exit 130' INT TERM HUP
 tries=0
 qrc=
 while :; do
@@ -219,7 +234,6 @@ while :; do
 		echo "vm: $kver: guest not up after ${boot_limit}s, last console line: $(tail -n 1 "$res/console.log" 2>/dev/null); booting again" >&2
 		kill -TERM $qpid 2>/dev/null
 		wait $qpid 2>/dev/null
-		kill "$wpid" 2>/dev/null || true
 		mv "$res/console.log" "$res/console.boot-hang-$tries.log" 2>/dev/null
 		continue
 	fi
@@ -241,6 +255,7 @@ if [ -z "$qrc" ]; then
 fi
 kill "$wpid" 2>/dev/null || true
 wait "$wpid" 2>/dev/null || true
+rm -rf "$mondir"
 trap - INT TERM HUP
 secs=$(( $(date +%s) - start ))
 

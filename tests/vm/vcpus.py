@@ -2,9 +2,9 @@
 """vcpus.py MONITOR_SOCKET SYSTEM_MAP [KALLSYMS_DIR]
 
 Where a hung guest's CPUs are, from outside it: pause the VM through its
-qemu monitor (HMP on a unix socket), and for each vCPU print the
-instruction pointer and the kernel text addresses found in the top of its
-stack, as symbol+offset.  run.sh calls it just before its time limit kills
+qemu monitor (HMP on a unix socket; it runs on after), and for each vCPU
+print the instruction pointer and the kernel text addresses found in the
+top of its stack, as symbol+offset.  run.sh calls it just before its time limit kills
 qemu, so that a guest too stuck to dump its own tasks (no console output,
 both CPUs spinning) still shows where it is.
 
@@ -70,16 +70,16 @@ def load_symbols(system_map, kdir):
     else:
         syms = read_map(system_map)
         kdir_offset = True
-    offset = 0
-    if kdir and kdir_offset:
+    if kdir_offset:
+        # KASLR: without where _text runs, System.map names would be wrong
         try:
             with open(os.path.join(kdir, 'text')) as f:
                 running = int(f.read().split()[0], 16)
             built = next(a for a, n in syms if n == '_text')
-            offset = running - built
+            syms = [(a + running - built, n) for a, n in syms]
         except (OSError, ValueError, StopIteration, IndexError):
-            pass
-    syms = [(a + offset, n) for a, n in syms]
+            print('(where the kernel runs is unknown: no kernel symbols)')
+            syms = []
     if kdir:
         try:
             with open(os.path.join(kdir, 'modules')) as f:
@@ -112,6 +112,14 @@ def main():
     syms = load_symbols(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else '')
     addrs = [a for a, _ in syms]
     mon.cmd('stop')
+    try:
+        dump_cpus(mon, syms, addrs)
+    finally:
+        # run.sh's limit, not this dump, ends a guest that is only slow
+        mon.cmd('cont')
+
+
+def dump_cpus(mon, syms, addrs):
     time.sleep(0.2)
     print(mon.cmd('info cpus'))
     ncpu = len(re.findall(r'CPU #\d+', mon.cmd('info cpus')))
