@@ -173,12 +173,14 @@ if [ "$debug" = 1 ]; then boot_limit=420; else boot_limit=180; fi
 mondir=$(mktemp -d /tmp/kiss-vm-mon.XXXXXX)
 qpid='' wpid=''
 
+stop_watch() {
+	[ -n "$wpid" ] || return 0
+	kill "$wpid" 2>/dev/null || true
+	wait "$wpid" 2>/dev/null || true
+}
+
 boot_vm() {
-	# the watcher of an earlier boot, if any
-	if [ -n "$wpid" ]; then
-		kill "$wpid" 2>/dev/null || true
-		wait "$wpid" 2>/dev/null || true
-	fi
+	stop_watch	# an earlier boot's
 	rm -f "$mondir/sock"
 	# -nodefaults: no NIC (the guest has only lo), no VGA; the monitor
 	# only on a unix socket, for watch_vcpus.
@@ -253,8 +255,7 @@ if [ -z "$qrc" ]; then
 	qrc=0
 	wait "$qpid" || qrc=$?
 fi
-kill "$wpid" 2>/dev/null || true
-wait "$wpid" 2>/dev/null || true
+stop_watch
 rm -rf "$mondir"
 trap - INT TERM HUP
 secs=$(( $(date +%s) - start ))

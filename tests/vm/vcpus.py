@@ -50,13 +50,15 @@ class Monitor:
 
 
 def read_map(path):
+    """Text symbols of a System.map or /proc/kallsyms extract: (address,
+    name), the name followed by its [module] if the line has one."""
     syms = []
     try:
         with open(path) as f:
             for line in f:
                 parts = line.split()
                 if len(parts) >= 3 and parts[1] in 'tTwW':
-                    syms.append((int(parts[0], 16), parts[2]))
+                    syms.append((int(parts[0], 16), ' '.join(parts[2:4])))
     except OSError:
         pass
     return syms
@@ -66,11 +68,8 @@ def load_symbols(system_map, kdir):
     # the guest's own list (stock Debian kernels), else the System.map
     if kdir and os.path.exists(os.path.join(kdir, 'kernel')):
         syms = read_map(os.path.join(kdir, 'kernel'))
-        kdir_offset = False
     else:
         syms = read_map(system_map)
-        kdir_offset = True
-    if kdir_offset:
         # KASLR: without where _text runs, System.map names would be wrong
         try:
             with open(os.path.join(kdir, 'text')) as f:
@@ -81,15 +80,7 @@ def load_symbols(system_map, kdir):
             print('(where the kernel runs is unknown: no kernel symbols)')
             syms = []
     if kdir:
-        try:
-            with open(os.path.join(kdir, 'modules')) as f:
-                for line in f:
-                    parts = line.split()
-                    if len(parts) >= 4 and parts[1] in 'tT':
-                        syms.append((int(parts[0], 16),
-                                     parts[2] + ' ' + parts[3]))
-        except OSError:
-            pass
+        syms += read_map(os.path.join(kdir, 'modules'))
     syms.sort()
     return syms
 
@@ -121,8 +112,9 @@ def main():
 
 def dump_cpus(mon, syms, addrs):
     time.sleep(0.2)
-    print(mon.cmd('info cpus'))
-    ncpu = len(re.findall(r'CPU #\d+', mon.cmd('info cpus')))
+    cpus = mon.cmd('info cpus')
+    print(cpus)
+    ncpu = len(re.findall(r'CPU #\d+', cpus))
     for cpu in range(ncpu):
         mon.cmd('cpu %d' % cpu)
         regs = mon.cmd('info registers')
