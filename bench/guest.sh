@@ -236,7 +236,8 @@ for d in "$dk" "$dl"; do
 done
 
 # ---------------------------------------------------------------- runs
-# snap FILE: every task's /proc/PID/stat and /proc/stat (parsed by report.py)
+# snap FILE: every task's /proc/PID/stat, /proc/stat and the TCP counters
+# (parsed by report.py)
 snap() {
 	{
 		echo "@uptime $(cut -d' ' -f1 /proc/uptime)"
@@ -244,6 +245,8 @@ snap() {
 		grep '^cpu' /proc/stat
 		echo "@blk"
 		grep -H . /sys/block/nullb*/stat
+		echo "@net"
+		grep -h -e '^Tcp:' -e '^TcpExt:' /proc/net/snmp /proc/net/netstat
 		echo "@tasks"
 		cat /proc/[0-9]*/stat 2>/dev/null
 		echo
@@ -448,7 +451,12 @@ if [ -n "$perf_pid" ]; then
 				-p "$PERF_AREAS" > "$OUT/perf-$tgt-$name.areas.txt" 2>/dev/null
 			echo "  $rep: $(grep -c '%' "$rep") lines"
 		done < "$OUT/perf.segments"
-		rm -f /tmp/perf.data
+		if [ "${BENCH_PERF_KEEP:-0}" = 1 ]; then
+			mv /tmp/perf.data "$OUT/perf.data"
+			cp /proc/kallsyms "$OUT/perf.kallsyms"
+		else
+			rm -f /tmp/perf.data
+		fi
 	fi
 fi
 

@@ -58,6 +58,16 @@ def read_snap(path):
                 # /sys/block/NAME/stat:fields (grep -H)
                 path, _, fields = line.partition(":")
                 stat.setdefault("blk", {})[path.split("/")[3]] = [int(x) for x in fields.split()]
+            elif section == "@net":
+                # /proc/net/{snmp,netstat}: a line of names, then one of
+                # values, both starting with "Tcp:" or "TcpExt:"
+                w = line.split()
+                net = stat.setdefault("net", {})
+                if w[0] in net.get("_names", {}):
+                    for k, v in zip(net["_names"].pop(w[0]), w[1:]):
+                        net[w[0] + k] = int(v)
+                else:
+                    net.setdefault("_names", {})[w[0]] = w[1:]
             elif section == "@stat":
                 w = line.split()
                 stat[w[0]] = [int(x) for x in w[1:]]
@@ -157,7 +167,16 @@ def run_metrics(base, tgt, meta):
     delta = [a - b for a, b in zip(ca, cb)]
     # user nice system idle iowait irq softirq steal ...
     busy = sum(delta) - delta[3] - delta[4]
+    nb, na = sb.get("net", {}), sa.get("net", {})
+
+    def net(key):
+        if key not in nb or key not in na:
+            return float("nan")
+        return (na[key] - nb[key]) / ios
+
     m.update({
+        "segs": net("Tcp:OutSegs"),
+        "pure_acks": net("TcpExt:TCPPureAcks"),
         "thr_rx": thr["rx"] * TICK_US / ios,
         "thr_tx": thr["tx"] * TICK_US / ios,
         "kw_tgt": kw_tgt * TICK_US / ios,
@@ -275,6 +294,7 @@ def main():
         ("tgt CPU us/IO", "tgt_cpu"), ("  rx thread", "thr_rx"), ("  tx thread", "thr_tx"),
         ("  tgt kworkers", "kw_tgt"), ("other kworkers", "kw_other"),
         ("softirq us/IO", "softirq"), ("total CPU us/IO", "total_cpu"),
+        ("TCP segs/IO", "segs"), ("  pure ACKs rcvd", "pure_acks"),
     ]
     hdr = "%-18s %10s %10s %10s %9s %9s" % ("", "kiss", "LIO", "raw", "kiss/LIO", "kiss/raw")
     for job in jobs:
@@ -310,7 +330,9 @@ def main():
       "kworkers' (0 in 'tgt kworkers' means none was caught by name).  The kernel has no IRQ time accounting, so "
       "softirq work that ran on a thread's time (e.g. loopback TCP delivery to the initiator "
       "when the target sends) is in that thread's stime AND in the system-wide softirq column.  "
-      "total CPU = all busy CPU from /proc/stat (fio, initiator, target, softirq) per I/O.")
+      "total CPU = all busy CPU from /proc/stat (fio, initiator, target, softirq) per I/O.  "
+      "TCP segs/IO: segments sent over loopback per I/O, both ends (Tcp OutSegs); pure ACKs "
+      "rcvd: of those, ACKs without data (TcpExt TCPPureAcks).")
     out += perf_summary(bd)
     print("\n".join(out))
 
@@ -318,7 +340,10 @@ def main():
 PERF_LINE = re.compile(r"^\s*([\d.]+)%\s+(\S+)\s+(\S+)\s+\[(.)\]\s+(.*?)\s*$")
 # the idle loop's symbols (6.12 under qemu: pv_native_safe_halt)
 IDLE_SYMS = ("native_safe_halt", "pv_native_safe_halt", "default_idle")
-TARGET_COMM = {"kiss": re.compile(r"^kiss_"), "lio": re.compile(r"^iscsi_t")}
+# the target's threads in a profile: as in the CPU columns, its named
+# kernel threads and the kworkers whose last workqueue was the target's
+TARGET_COMM = {"kiss": re.compile(r"^(kiss_|kworker/.*[-+]kiss$)"),
+               "lio": re.compile(r"^(iscsi_t|kworker/.*[-+]target_(completion|submission)$)")}
 # the profiled jobs of bench/guest.sh, by the name in perf-TARGET-NAME.data.txt
 PERF_JOBS = {"seqread": "128k seq read QD8", "seqwrite": "128k seq write QD8",
              "rw4kqd1": "4k random write QD1"}
@@ -366,6 +391,12 @@ def perf_summary(bd):
             if len(f) == 4 and f[0] not in jobs:
                 rw = "random READ(16) from iscsi-perf" if f[1] == "lib" else f[1]
                 jobs[f[0]] = "%s %s QD%s" % (f[2], rw, f[3])
+    windows, per_io = perf_windows(bd), {}
+    ncpus = 2
+    if os.path.exists(os.path.join(bd, "meta")):
+        for line in open(os.path.join(bd, "meta")):
+            if line.startswith("cpus="):
+                ncpus = int(line.split("=", 1)[1])
     if os.path.exists(os.path.join(bd, "perf.skipped")):
         out += ["", "perf: " + open(os.path.join(bd, "perf.skipped")).read().strip()]
     for f in files:
@@ -403,7 +434,9 @@ def perf_summary(bd):
         for v, k in top(lambda r: r[3], lambda r: r[3] not in IDLE_SYMS, 12):
             out.append("    %5.1f%%  %s" % (v, k))
         tc = TARGET_COMM[tgt]
-        out.append("  target threads (%s), top symbols:" % ("kiss_rx, kiss_tx/N" if tgt == "kiss" else "iscsi_trx, iscsi_ttx"))
+        out.append("  target threads (%s), top symbols:" % (
+            "kiss_rx, kiss_tx/N, kiss kworkers" if tgt == "kiss" else
+            "iscsi_trx, iscsi_ttx, target_completion kworkers"))
         for v, k in top(lambda r: "%-12s %s" % (re.sub(r"/\d+$", "/N", r[1]), r[3]), lambda r: tc.match(r[1]), 10):
             out.append("    %5.1f%%  %s" % (v, k))
         copies = top(lambda r: "%-12s %s" % (re.sub(r"/\d+$", "/N", r[1]), r[3]),
@@ -412,7 +445,49 @@ def perf_summary(bd):
         for v, k in copies:
             out.append("    %5.1f%%  %s" % (v, k))
         out += copy_chains(f.replace(".data.txt", ".chains.txt"), tc, name)
-        out += thread_areas(f.replace(".data.txt", ".areas.txt"), tc, name)
+        agg, total = area_samples(f.replace(".data.txt", ".areas.txt"), tc, name)
+        out += thread_areas(agg, total)
+        if ios and job in windows.get(tgt, {}):
+            # % of all samples -> CPU microseconds per I/O
+            us = windows[tgt][job] * ncpus * 1e6 / 100 / ios
+            per_io.setdefault(job, {})[tgt] = {a: v * us for a, v in agg.items()}
+    out += areas_side_by_side(per_io, jobs)
+    return out
+
+
+def perf_windows(bd):
+    """Seconds each profiled job ran, from perf.segments: {tgt: {job: s}}."""
+    w = {}
+    path = os.path.join(bd, "perf.segments")
+    if os.path.exists(path):
+        for line in open(path):
+            f = line.split()
+            if len(f) == 4:
+                w.setdefault(f[0], {})[f[1]] = float(f[3]) - float(f[2])
+    return w
+
+
+def areas_side_by_side(per_io, jobs):
+    """Each area's target CPU per I/O, kiss next to LIO."""
+    out = []
+    for job, t in sorted(per_io.items()):
+        if "kiss" not in t or "lio" not in t:
+            continue
+        k, lio = t["kiss"], t["lio"]
+        kt, lt = sum(k.values()), sum(lio.values())
+        own = "the target's own code"
+        out += ["", "perf, %s: target threads' CPU per I/O by area, kiss next to LIO "
+                "(us, from the samples and the I/Os of each window)" % jobs[job],
+                "    %-55s %7s %7s %9s" % ("area", "kiss", "LIO", "kiss/LIO")]
+        for area in sorted(set(k) | set(lio), key=lambda a: -(k.get(a, 0) + lio.get(a, 0))):
+            out.append("    %-55s %7.1f %7.1f %9s" % (area, k.get(area, 0), lio.get(area, 0),
+                                                    ratio(k.get(area), lio.get(area))))
+        out.append("    %-55s %7.1f %7.1f %9s" % ("all", kt, lt, ratio(kt, lt)))
+        out.append("    %-55s %7.1f %7.1f %9s" % ("all but the target's own code",
+                                                 kt - k.get(own, 0), lt - lio.get(own, 0),
+                                                 ratio(kt - k.get(own, 0), lt - lio.get(own, 0))))
+        out.append("    (if kiss's own code took no time at all, kiss/LIO would be %s)"
+                   % ratio(kt - k.get(own, 0), lt))
     return out
 
 
@@ -447,11 +522,12 @@ def areas_regex():
 AREA_LINE = re.compile(r"^\s*([\d.]+)%\s+(\S+)\s+(\S+)\s*$")
 
 
-def thread_areas(path, tc, name=lambda c: c):
-    """The target threads' samples by area (nearest naming caller)."""
-    if not os.path.exists(path):
-        return []
+def area_samples(path, tc, name=lambda c: c):
+    """The target threads' samples (% of all) by area (nearest naming
+    caller), and their sum."""
     agg, total = {}, 0.0
+    if not os.path.exists(path):
+        return agg, total
     for line in open(path, errors="replace"):
         m = AREA_LINE.match(line)
         if not m or not tc.match(name(m.group(2))):
@@ -461,6 +537,11 @@ def thread_areas(path, tc, name=lambda c: c):
                      if any(re.fullmatch(f, sym) for f in fs)), "other")
         agg[area] = agg.get(area, 0) + pct
         total += pct
+    return agg, total
+
+
+def thread_areas(agg, total):
+    """The target threads' time by area, in % of theirs."""
     if not total:
         return []
     out = ["  target threads' time by area (%.1f%% of samples = 100; each sample"

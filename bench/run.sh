@@ -17,6 +17,8 @@
 #   BENCH_PERF_JOBS the profiled jobs as NAME:RW:BS:QD (fio's rw, bs and
 #                   iodepth), e.g. "rw4kqd32:randwrite:4k:32"; RW "lib":
 #                   libiscsi's iscsi-perf, random READ(16)
+#   BENCH_PERF_KEEP 1: keep the guest's perf.data and kallsyms in the
+#                   results directory, for other perf reports on the host
 #   BENCH_SRC       source tree to build kiss and kissctl from: a directory
 #                   (default: this project's work tree) or HEAD (the last
 #                   commit, exported with git archive)
@@ -92,7 +94,8 @@ tests/vm/run.sh -q -P -a tsc=reliable -k "$kver" -t "$timeout" -m 2G -s 2 -o "$r
 	"$here/guest.sh" "build/bench/kmod-$kver/kiss.ko" build/bench/kissctl \
 	BENCH_RUNTIME="$rt" BENCH_ROUNDS="$rounds" BENCH_JOBS="$jobs" \
 	BENCH_SESSIONS="$nsess" BENCH_PERF="$perf" \
-	${BENCH_PERF_JOBS:+BENCH_PERF_JOBS="$BENCH_PERF_JOBS"} || rc=$?
+	${BENCH_PERF_JOBS:+BENCH_PERF_JOBS="$BENCH_PERF_JOBS"} \
+	${BENCH_PERF_KEEP:+BENCH_PERF_KEEP="$BENCH_PERF_KEEP"} || rc=$?
 
 # The guest's log (setup, negotiated parameters, profiles), then the table.
 if [ -f "$res/output.log" ]; then
