@@ -16,10 +16,12 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/cpu.h>
 #include <linux/highmem.h>
 #include <linux/kthread.h>
 #include <linux/net.h>
 #include <linux/sched/clock.h>
+#include <linux/sched/isolation.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/uio.h>
@@ -1634,9 +1636,32 @@ static void kiss_conn_free_slots(struct kiss_conn *conn)
 }
 
 /* Enter Full Feature Phase with the parameters the login settled. */
+/*
+ * The CPU a connection's two threads run on, taken in turn from the
+ * online CPUs that kernel threads may use (isolcpus, nohz_full): a
+ * connection's work stays on one CPU, with its socket and command slots
+ * in that CPU's cache, and connections spread over the CPUs.  The threads
+ * stay movable: taskset can place them elsewhere, and one whose CPU goes
+ * offline moves on.
+ */
+static int kiss_conn_pick_cpu(void)
+{
+	static atomic_t next = ATOMIC_INIT(0);
+	const struct cpumask *hk = housekeeping_cpumask(HK_TYPE_KTHREAD);
+	unsigned int n, cpu;
+
+	cpus_read_lock();
+	n = cpumask_weight_and(cpu_online_mask, hk);
+	cpu = n ? cpumask_nth_and((unsigned int)atomic_inc_return(&next) % n,
+				  cpu_online_mask, hk) : nr_cpu_ids;
+	cpus_read_unlock();
+	return cpu < nr_cpu_ids ? cpu : -1;
+}
+
 static int kiss_conn_start_ffp(struct kiss_conn *conn)
 {
 	struct kiss_session *sess = conn->sess;
+	int cpu = kiss_conn_pick_cpu();
 	int ret;
 
 	/* The depth the login's MaxCmdSN was computed from. */
@@ -1644,14 +1669,20 @@ static int kiss_conn_start_ffp(struct kiss_conn *conn)
 	if (ret)
 		return ret;
 	conn->sock->sk->sk_rcvtimeo = MAX_SCHEDULE_TIMEOUT;
-	conn->tx_thread = kthread_run(kiss_conn_tx_thread, conn, "kiss_tx/%u",
-				      sess->tsih);
+	conn->tx_thread = kthread_create(kiss_conn_tx_thread, conn,
+					 "kiss_tx/%u", sess->tsih);
 	if (IS_ERR(conn->tx_thread)) {
 		ret = PTR_ERR(conn->tx_thread);
 		conn->tx_thread = NULL;
 		return ret;
 	}
 	get_task_struct(conn->tx_thread);
+	/* Best effort: a CPU that went offline meanwhile leaves them free. */
+	if (cpu >= 0) {
+		set_cpus_allowed_ptr(conn->tx_thread, cpumask_of(cpu));
+		set_cpus_allowed_ptr(current, cpumask_of(cpu));
+	}
+	wake_up_process(conn->tx_thread);
 	conn->state = KISS_CONN_FULL_FEATURE;
 	return 0;
 }
