@@ -61,6 +61,17 @@ check "discovery shows the target" login
 dev=$(wait_for_disk "$T")
 check "disk appears" test -n "$dev"
 check "session listed" sh -c "'$KISSCTL' session list | grep -q '$I'"
+# The session's two threads on one CPU (of the guest's two), both the same.
+one_cpu() {
+	local rx tx a b
+	rx=$(pgrep -x kiss_rx) tx=$(pgrep '^kiss_tx/')
+	[ "$(echo $rx $tx | wc -w)" = 2 ] || { echo "threads: rx '$rx' tx '$tx'"; return 1; }
+	a=$(awk '/^Cpus_allowed_list/ {print $2}' "/proc/$rx/status")
+	b=$(awk '/^Cpus_allowed_list/ {print $2}' "/proc/$tx/status")
+	echo "rx on $a, tx on $b of $(nproc) CPUs"
+	[ "$(nproc)" -gt 1 ] && [ -n "$a" ] && [ "$a" = "$b" ] && [ "$a" = "${a%%[,-]*}" ]
+}
+check "the session's threads share one CPU" one_cpu
 if [ -n "$dev" ]; then
 	echo 1 > $tr/tracing_on
 	check "dd write+read back" sh -c "head -c 4194304 /dev/urandom > /tmp/pat && dd if=/tmp/pat of=$dev bs=1M oflag=direct status=none && cmp -n 4194304 /tmp/pat $dev"
