@@ -56,6 +56,32 @@ R=$VM_RESULTS
 
 say() { echo "# $(cl_ts) $*"; }
 
+# A step the rest stands on: check it, and fail (status 1) if it failed,
+# so that the node can stop there (cl_abort) instead of running on into
+# the time limit.
+need() {	# DESCRIPTION CMD...
+	local before=$failures
+	check "$@"
+	[ "$failures" = "$before" ]
+}
+
+# What this node knows when a step failed, for the log.
+node_diag() {
+	say "diagnosis on $(hostname):"
+	{
+		echo "drbd: $(drbd_state)"
+		dmesg | grep -E 'drbd|kiss|iscsi|alua|sd [0-9]|device-mapper|multipath' | tail -n 15
+		if [ -d "$TD" ]; then
+			echo "kiss: alua state $(cat "$TD/alua/state"), sessions:"
+			"$KISSCTL" session list 2>&1
+		fi
+		if [ "$VM_NODE" = b ] && pidof iscsid >/dev/null; then
+			iscsiadm -m session -P 1 2>&1 | grep -E 'Current Portal|State'
+			mpath_show
+		fi
+	} 2>&1 | sed 's/^/#   /'
+}
+
 # ---- the link ---------------------------------------------------------
 
 link_up() {
@@ -103,6 +129,10 @@ drbd_state() {	# the /proc/drbd line "cs:... ro:... ds:..."
 drbd_wait() {	# REGEX [SECS]: wait until drbd_state matches
 	local i=0 n=$((${2:-120} * 5))
 	while ! drbd_state | grep -Eq "$1"; do
+		if [ -e "$CLUSTER_DIR/abort" ]; then
+			echo "drbd: wanted $1, have $(drbd_state); $(cat "$CLUSTER_DIR/abort")"
+			return 1
+		fi
 		i=$((i + 1))
 		if [ $i -gt $n ]; then
 			echo "drbd: wanted $1, have $(drbd_state)"
@@ -123,23 +153,37 @@ drbd_start() {
 # Both RAM disks start zeroed, so on the first boot nothing needs syncing:
 # one side says so (new-current-uuid --clear-bitmap).  A node that comes
 # back later has a new, empty disk and gets a full resync.
+# Then b is promoted, and a once it sees b Primary: the two promotions
+# never race (DRBD 8.4 may refuse a state change while the peer makes
+# one).  The waits are long: a guest of a slow or busy host crawls.
 drbd_first() {
 	drbd_start || return 1
-	drbd_wait 'cs:Connected' 120 || return 1
+	drbd_wait 'cs:Connected' 180 || return 1
 	if [ "$VM_NODE" = b ]; then
 		drbdadm -- --clear-bitmap new-current-uuid kiss || return 1
 	fi
-	drbd_wait 'ds:UpToDate/UpToDate' 60 || return 1
-	drbdadm primary kiss || return 1
-	drbd_wait 'ro:Primary/Primary' 60
+	drbd_wait 'ds:UpToDate/UpToDate' 120 || return 1
+	[ "$VM_NODE" = b ] || drbd_wait 'ro:Secondary/Primary' 180 || return 1
+	drbd_promote || return 1
+	drbd_wait 'ro:Primary/Primary' 180
+}
+
+drbd_promote() {	# a refused state change is tried again
+	local i
+	for i in 1 2 3 4 5; do
+		drbdadm primary kiss && return 0
+		echo "drbd: promotion $i refused in state $(drbd_state)"
+		sleep 2
+	done
+	return 1
 }
 
 drbd_rejoin() {	# node a after a reboot
 	drbd_start || return 1
-	drbd_wait 'cs:(Connected|SyncTarget)' 120 || return 1
+	drbd_wait 'cs:(Connected|SyncTarget)' 180 || return 1
 	drbd_wait 'cs:Connected .*ds:UpToDate/UpToDate' 300 || return 1
-	drbdadm primary kiss || return 1
-	drbd_wait 'ro:Primary/Primary' 60
+	drbd_promote || return 1
+	drbd_wait 'ro:Primary/Primary' 180
 }
 
 # ---- kiss -------------------------------------------------------------
@@ -180,7 +224,8 @@ kiss_setup_kissctl() {	# TPGT GROUP RTPI STATE
 }
 
 alua_set() {	# STATE
-	local t0=$(cl_ts)
+	local t0
+	t0=$(cl_ts)
 	echo "$1" > "$TD/alua/state" &&
 		say "$(hostname): alua state $(cat "$TD/alua/state") (the write took $(awk -v a="$(cl_ts)" -v b="$t0" 'BEGIN { printf "%.1f", a - b }') s)"
 }
@@ -300,6 +345,15 @@ wait_writes() {
 	done
 }
 
+# No path came back: fail the writes multipath queues (no_path_retry
+# queue would hold them, and fio, forever), so that fio ends and the
+# test with it.
+fio_unqueue() {
+	node_diag
+	say "failing the queued I/O of $MPDEV"
+	timeout 10 dmsetup message "$(basename "$MPDEV")" 0 fail_if_no_path
+}
+
 # NAME: wait for fio, report; fails on a fio error or any verify error.
 fio_end() {
 	local rc=0 errs pause
@@ -335,6 +389,11 @@ EOF
 
 # ---- node a -----------------------------------------------------------
 
+a_stop() {	# STEP: a step failed; b is told
+	node_diag
+	cl_abort "$1 failed on a"
+}
+
 node_a() {
 	if [ "$VM_BOOT" = 1 ]; then
 		check "link to b" link_up || return 1
@@ -343,9 +402,9 @@ node_a() {
 	fi
 	[ "$upto" = link ] && { cl_wait finished 120; return 0; }
 	if [ "$VM_BOOT" = 1 ]; then
-		check "drbd: connected, Primary/Primary" drbd_first || return 1
+		need "drbd: connected, Primary/Primary" drbd_first || { a_stop drbd; return 1; }
 	else
-		check "drbd: resynced from b, Primary" drbd_rejoin || return 1
+		need "drbd: resynced from b, Primary" drbd_rejoin || { a_stop drbd; return 1; }
 	fi
 	say "drbd: $(drbd_state)"
 	if [ "$VM_BOOT" = 1 ]; then
@@ -361,11 +420,11 @@ node_a() {
 	# until the planned switch-back.
 	local st=active/optimized
 	[ "$VM_BOOT" = 1 ] || st=standby
-	check "kiss: target port group 1, $st" kiss_setup 1 1 1 "$st" || return 1
+	need "kiss: target port group 1, $st" kiss_setup 1 1 1 "$st" || { a_stop kiss; return 1; }
 	cl_say "a-ready.$VM_BOOT"
 
 	# Serve b's requests until the end (or until b has us killed).
-	while ! [ -e "$CLUSTER_DIR/finished" ]; do
+	while ! [ -e "$CLUSTER_DIR/finished" ] && ! [ -e "$CLUSTER_DIR/abort" ]; do
 		if [ -e "$CLUSTER_DIR/a-activate.$VM_BOOT" ] && ! [ -e "$CLUSTER_DIR/a-active.$VM_BOOT" ]; then
 			alua_set active/optimized
 			cl_say "a-active.$VM_BOOT"
@@ -379,6 +438,12 @@ node_a() {
 }
 
 # ---- node b -----------------------------------------------------------
+
+b_stop() {	# STEP: a step failed; a is told
+	node_diag
+	cl_abort "$1 failed on b"
+	cl_say finished
+}
 
 # The unplanned failover: a is powered off under fio; b takes over.
 failover() {	# ROUND
@@ -401,7 +466,8 @@ failover() {	# ROUND
 	say "round $1: drbd $(drbd_state)"
 	alua_set active/optimized
 	say "round $1: b active/optimized $(awk -v a="$(cl_ts)" -v b="$t0" 'BEGIN { printf "%.1f", a - b }') s after the kill"
-	check "round $1: failover: b's path active" mpath_wait "^$BPATH .*active ready" 120
+	need "round $1: failover: b's path active" mpath_wait "^$BPATH .*active ready" 120 ||
+		fio_unqueue
 	mpath_show
 	check "round $1: failover: fio verify, no errors" fio_end "failover$1"
 	say "$(cat "/tmp/failover$1.summary")"
@@ -435,9 +501,9 @@ switchback() {	# ROUND
 node_b() {
 	check "link to a" link_up || return 1
 	[ "$upto" = link ] && { cl_say finished; return 0; }
-	check "drbd: connected, Primary/Primary" drbd_first || return 1
+	need "drbd: connected, Primary/Primary" drbd_first || { b_stop drbd; return 1; }
 	say "drbd: $(drbd_state)"
-	cl_barrier drbd.1 300 || return 1
+	cl_barrier drbd.1 300 || { b_stop "drbd.1 barrier"; return 1; }
 	check "drbd: 1 MiB written on a is read on b" test \
 		"$(dd if=/dev/drbd0 bs=1M skip=60 count=1 iflag=direct status=none | md5sum)" = \
 		"$(cat "$CLUSTER_DIR/blk-sum")"
@@ -445,12 +511,13 @@ node_b() {
 		cl_say finished
 		return 0
 	fi
-	check "kiss (kissctl): target port group 2, standby" kiss_setup_kissctl 2 2 2 standby || return 1
-	cl_wait a-ready.1 300 || return 1
+	need "kiss (kissctl): target port group 2, standby" kiss_setup_kissctl 2 2 2 standby ||
+		{ b_stop kiss; return 1; }
+	cl_wait a-ready.1 300 || { b_stop "waiting for a's kiss"; return 1; }
 
-	check "initiator: udevd, multipathd, iscsid" initiator_start || return 1
-	check "login to a" node_login "$ADDR_A"
-	check "login to b" node_login "$ADDR_B"
+	need "initiator: udevd, multipathd, iscsid" initiator_start || { b_stop initiator; return 1; }
+	need "login to a" node_login "$ADDR_A" || { b_stop login; return 1; }
+	need "login to b" node_login "$ADDR_B" || { b_stop login; return 1; }
 	udevadm settle -t 30
 	APATH=$(path_dev "$ADDR_A")
 	BPATH=$(path_dev "$ADDR_B")
@@ -458,9 +525,9 @@ node_b() {
 	check "multipath: a active" mpath_wait "^$APATH .*active ready" 60
 	check "multipath: b standby (ghost)" mpath_wait "^$BPATH .*ghost" 60
 	MPDEV=$(mpath_dev)
-	check "multipath map" test -n "$MPDEV"
+	need "multipath map" test -n "$MPDEV" || { b_stop multipath; return 1; }
 	timeout 10 multipath -ll 2>&1 | sed 's/^/#   /'
-	if [ "$upto" = kiss ] || [ "$upto" = multipath ] || [ -z "$MPDEV" ]; then
+	if [ "$upto" = kiss ] || [ "$upto" = multipath ]; then
 		cl_say finished
 		return 0
 	fi

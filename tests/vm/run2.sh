@@ -323,6 +323,14 @@ else
 		echo "vm2: --- last lines of $d/console.log:" >&2
 		tail -n 40 "$d/console.log" >&2 2>/dev/null || true
 	done
+	# Last, what failed where, with the lines that say why (a log
+	# reader that keeps only the end sees this).
+	for d in "$res/a"[0-9]* "$res/b"; do
+		[ -f "$d/output.log" ] || continue
+		grep -q '^not ok' "$d/output.log" || continue
+		echo "vm2: --- failed in ${d##*/}:" >&2
+		awk '/^not ok/ { n = 45 } n > 0 && (/^not ok/ || /^#/) { print; n-- }' "$d/output.log" >&2
+	done
 	echo "vm2: $kver: FAIL $what ($why; ${secs}s wall) results: $res" >&2
 fi
 exit "$rc"
