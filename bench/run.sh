@@ -60,7 +60,9 @@ if [ "$src" = HEAD ]; then
 	src=$root/build/bench/src
 	rm -rf "$src"
 	mkdir -p "$src"
-	git -C "$root" archive HEAD | tar -x -C "$src"
+	# -m: the files get the time of this extraction, newer than any
+	# object built from an earlier one (kbuild goes by mtimes)
+	git -C "$root" archive HEAD | tar -xm -C "$src"
 	echo "bench: building kiss and kissctl from HEAD ($(git -C "$root" rev-parse --short HEAD))" >&2
 fi
 src=$(cd "$src" && pwd)

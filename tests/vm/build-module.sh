@@ -18,6 +18,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 src=$(cd "${KISS_SRC:-$root}" && pwd)
 work=${KISS_KMOD_BUILD:-$root/build}/kmod-$kver
+# Another tree gets a copy of its own: rsync keeps the sources' mtimes,
+# so in a shared copy an older tree's objects would look newer than this
+# tree's sources, and kbuild would keep them.
+[ "$src" = "$root" ] || work=$work-src-$(printf '%s' "$src" | cksum | cut -d' ' -f1)
 
 [ -d "/lib/modules/$kver/build" ] ||
 	{ echo "$0: /lib/modules/$kver/build missing (linux-headers for $kver not installed)" >&2; exit 1; }
