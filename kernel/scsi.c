@@ -1085,6 +1085,17 @@ void kiss_scsi_exec(struct kiss_cmd *cmd)
 		kiss_cmd_done(cmd);
 		return;
 	}
+	/*
+	 * kiss_scsi_prepare() checked the reservations before the Data-Out
+	 * was solicited.  A PREEMPT (AND ABORT) from the nexus that fences
+	 * this one may have been answered since: what the fenced nexus was
+	 * still sending must not reach the medium now.
+	 */
+	if (cmd->write && cmd->lun && kiss_res_check(cmd, &c)) {
+		cmd->status = KISS_SAM_STAT_RESERVATION_CONFLICT;
+		kiss_cmd_done(cmd);
+		return;
+	}
 
 	switch (c.opcode) {
 	case KISS_SCSI_READ_6:

@@ -7,7 +7,8 @@
 # registration kept when the connection drops and open-iscsi recovers,
 # reserve, a conflicting write refused, preempt, release, unregister;
 # REGISTER AND MOVE and its refusals; COMPARE AND WRITE from both as a lock; then SPC-2 RESERVE(6) with
-# sg_raw, which ends with the session.
+# sg_raw, which ends with the session; last, from two raw sessions, a
+# write whose data comes after its nexus was fenced (tests/pdu/fence.py).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=lib.sh
@@ -229,6 +230,18 @@ check "the reservation went with the nexus" wr "$d2"
 logout node2 >/dev/null 2>&1
 iscsiadm -m node -o delete >/dev/null 2>&1
 iscsid_stop
+
+# Fencing mid-write, from two raw sessions (tests/pdu/fence.py): the
+# write node A had started before node B's PREEMPT AND ABORT, its data
+# sent only afterwards, must not reach the medium.
+I3=iqn.2026-11.org.kiss:node3 I4=iqn.2026-11.org.kiss:node4
+check "acl node3, node4" sh -c "'$KISSCTL' acl add '$T' '$I3' && '$KISSCTL' acl add '$T' '$I4'"
+python3 "$VM_DIR/tests/pdu/fence.py" --target "$T" --initiator "$I3" \
+	--initiator "$I4" --addr "$P" > /tmp/fence.out 2>&1
+rc=$?
+sed 's/^/# fence: /' /tmp/fence.out
+check "fenced mid-write: the write does not land (fence.py: exit $rc)" test "$rc" = 0
+
 check "kissctl clear" "$KISSCTL" clear
 check "rmmod kiss" rmmod kiss
 finish
