@@ -1461,6 +1461,7 @@ static struct config_group *kiss_lun_make(struct config_group *group,
 	init_completion(&lun->ref_done);
 	kiss_res_init(&lun->res);
 	sema_init(&lun->caw_sem, 1);
+	init_waitqueue_head(&lun->fenced_wait);
 	config_group_init_type_name(&lun->group, name, &kiss_lun_type);
 	return &lun->group;
 }

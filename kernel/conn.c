@@ -362,7 +362,7 @@ static struct kiss_cmd *kiss_cmd_alloc(struct kiss_conn *conn,
 	 */
 	test_and_set_bit_lock(idx, conn->slot_map);
 	cmd = &conn->cmds[idx];
-	cmd->state = KISS_CMD_RECV_DATA;
+	WRITE_ONCE(cmd->state, KISS_CMD_RECV_DATA);
 	cmd->lun = NULL;
 	cmd->data_len = 0;
 	cmd->buf_len = 0;
@@ -571,6 +571,11 @@ void kiss_cmd_done(struct kiss_cmd *cmd)
 	 */
 	spin_lock_irqsave(&conn->tx_lock, flags);
 	cmd->state = KISS_CMD_RESPOND;
+	if (cmd->fenced) {
+		cmd->fenced = false;
+		if (atomic_dec_and_test(&cmd->lun->fenced))
+			wake_up_all(&cmd->lun->fenced_wait);
+	}
 	if (cmd == conn->rx_cmd) {
 		conn->rx_cmd_done = true;
 	} else {
@@ -705,6 +710,36 @@ static bool kiss_conn_tmf_expired(struct kiss_conn *conn)
 	pr_warn_ratelimited("%pISpc: task management answered before the aborted commands ended (device slow)\n",
 			    &conn->peer);
 	return true;
+}
+
+/**
+ * kiss_conn_fence() - count @conn's commands at a LUN's device
+ * @conn: a connection of a nexus that a PREEMPT AND ABORT preempted
+ * @except: that PREEMPT AND ABORT: its LUN's, but not counted
+ *
+ * Each command counted in lun->fenced takes itself off, and wakes
+ * lun->fenced_wait at zero, once its device work is done (kiss_cmd_done()).
+ *
+ * Context: any; the caller keeps @conn alive (holds target->sess_lock).
+ */
+void kiss_conn_fence(struct kiss_conn *conn, const struct kiss_cmd *except)
+{
+	struct kiss_lun *lun = except->lun;
+	unsigned long flags;
+	u32 idx;
+
+	spin_lock_irqsave(&conn->tx_lock, flags);
+	for (idx = 0; idx < conn->nr_cmds; idx++) {
+		struct kiss_cmd *cmd = &conn->cmds[idx];
+
+		/* Leaving EXEC takes tx_lock; entering it may not have. */
+		if (smp_load_acquire(&cmd->state) != KISS_CMD_EXEC ||
+		    cmd->lun != lun || cmd->fenced || cmd == except)
+			continue;
+		cmd->fenced = true;
+		atomic_inc(&lun->fenced);
+	}
+	spin_unlock_irqrestore(&conn->tx_lock, flags);
 }
 
 /* TARGET COLD RESET: every connection to the target goes (RFC 7143 11.5.1) */
@@ -1107,7 +1142,8 @@ static void kiss_conn_exec(struct kiss_conn *conn, struct kiss_cmd *cmd)
 		kiss_cmd_done(cmd);
 		return;
 	}
-	cmd->state = KISS_CMD_EXEC;
+	/* Release: kiss_conn_fence() finds cmd->lun set. */
+	smp_store_release(&cmd->state, KISS_CMD_EXEC);
 	if (cmd->write)
 		atomic64_add(min(cmd->data_len, cmd->edtl),
 			     &conn->sess->write_bytes);
@@ -1587,16 +1623,15 @@ static int kiss_conn_full_feature(struct kiss_conn *conn)
 
 static int kiss_conn_alloc_slots(struct kiss_conn *conn, u32 depth)
 {
-	u32 i;
+	u32 i, nr = depth + KISS_IMMEDIATE_SLOTS;
 
-	conn->nr_cmds = depth + KISS_IMMEDIATE_SLOTS;
-	conn->cmds = kvcalloc(conn->nr_cmds, sizeof(*conn->cmds), GFP_KERNEL);
-	conn->bvecs = kvcalloc(conn->nr_cmds * KISS_MAX_IO_PAGES,
-			       sizeof(*conn->bvecs), GFP_KERNEL);
-	conn->slot_map = bitmap_zalloc(conn->nr_cmds, GFP_KERNEL);
+	conn->cmds = kvcalloc(nr, sizeof(*conn->cmds), GFP_KERNEL);
+	conn->bvecs = kvcalloc(nr * KISS_MAX_IO_PAGES, sizeof(*conn->bvecs),
+			       GFP_KERNEL);
+	conn->slot_map = bitmap_zalloc(nr, GFP_KERNEL);
 	if (!conn->cmds || !conn->bvecs || !conn->slot_map)
 		goto err_free;
-	for (i = 0; i < conn->nr_cmds; i++) {
+	for (i = 0; i < nr; i++) {
 		struct kiss_cmd *cmd = &conn->cmds[i];
 
 		cmd->conn = conn;
@@ -1605,6 +1640,10 @@ static int kiss_conn_alloc_slots(struct kiss_conn *conn, u32 depth)
 		cmd->bvec = &conn->bvecs[i * KISS_MAX_IO_PAGES];
 		INIT_LIST_HEAD(&cmd->tx_entry);
 	}
+	/* The session is listed already: kiss_conn_fence() may look. */
+	spin_lock_irq(&conn->tx_lock);
+	conn->nr_cmds = nr;
+	spin_unlock_irq(&conn->tx_lock);
 	return 0;
 
 err_free:

@@ -206,6 +206,9 @@ struct kiss_lun {
 	struct kiss_lun_res	res;		/* lives as long as the LUN */
 	/* one COMPARE AND WRITE at a time; released from any context */
 	struct semaphore	caw_sem;
+	/* preempted commands at the device a PREEMPT AND ABORT waits for */
+	atomic_t		fenced;
+	wait_queue_head_t	fenced_wait;
 };
 
 struct kiss_acl {
@@ -352,6 +355,8 @@ struct kiss_cmd {
 	/* task management: no response, ever; tmf_wait: a TMF waits */
 	bool			aborted;
 	bool			tmf_wait;
+	/* under conn->tx_lock: counted in lun->fenced (pr.c) */
+	bool			fenced;
 };
 
 /* Unit attention conditions, highest priority first (pr.c). */
@@ -587,6 +592,7 @@ int kiss_alua_report(const struct kiss_target *target, bool extended, u8 *buf);
 /* conn.c */
 int kiss_conn_start(struct kiss_portal *portal, struct socket *sock);
 void kiss_conn_close(struct kiss_conn *conn);
+void kiss_conn_fence(struct kiss_conn *conn, const struct kiss_cmd *except);
 void kiss_conn_stop_all(void);
 int kiss_conn_recv(struct kiss_conn *conn, void *buf, u32 len);
 int kiss_conn_recv_text(struct kiss_conn *conn,

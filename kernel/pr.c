@@ -14,7 +14,7 @@
  * every operation on it is a few list walks, and the nexus-loss hook runs
  * under RCU.  Unit attentions live in the session, under sess->ua_lock;
  * setting them walks target->sessions under target->sess_lock.  Order:
- * res.lock, then sess_lock, then ua_lock.
+ * res.lock, then sess_lock, then ua_lock or a connection's tx_lock.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -468,11 +468,43 @@ static void kiss_pr_tell_released(struct kiss_lun *lun,
 }
 
 /*
+ * PREEMPT AND ABORT (SPC-4 5.9.11.5) aborts the commands of the nexuses it
+ * preempts.  Those still waiting for their data are refused when it comes
+ * (kiss_scsi_exec() checks the reservation again).  Those at the device
+ * cannot be recalled: they are counted in lun->fenced, and @cmd's answer
+ * waits for them (kiss_pr_fence_wait()), so that once the preempting
+ * nexus hears GOOD nothing a preempted nexus started can still reach the
+ * medium.  @cmd itself is left out: a nexus may preempt its own key.
+ */
+static void kiss_pr_fence(struct kiss_cmd *cmd, const struct kiss_pr_reg *reg)
+{
+	struct kiss_target *target = cmd->lun->target;
+	struct kiss_session *sess;
+
+	spin_lock(&target->sess_lock);
+	list_for_each_entry(sess, &target->sessions, entry)
+		if (kiss_nexus_eq(sess->initiator, sess->isid, reg->initiator,
+				  reg->isid))
+			kiss_conn_fence(sess->conn, cmd);
+	spin_unlock(&target->sess_lock);
+}
+
+/* However long the device takes: see kiss_pr_fence(). */
+static void kiss_pr_fence_wait(struct kiss_lun *lun)
+{
+	while (!wait_event_timeout(lun->fenced_wait, !atomic_read(&lun->fenced),
+				   KISS_TMF_WAIT))
+		pr_warn("%s: LUN %u: PREEMPT AND ABORT waits for %d preempted commands at the device\n",
+			lun->target->name, lun->id, atomic_read(&lun->fenced));
+}
+
+/*
  * Remove the registrations of other nexuses, every one (@all) or those
- * with @key, each told REGISTRATIONS PREEMPTED; how many went.
+ * with @key, each told REGISTRATIONS PREEMPTED; how many went.  With
+ * @abort (PREEMPT AND ABORT, its command), their commands are fenced.
  */
 static int kiss_pr_remove(struct kiss_lun *lun, bool all, u64 key,
-			  struct kiss_pr_reg *keep)
+			  struct kiss_pr_reg *keep, struct kiss_cmd *abort)
 {
 	struct kiss_lun_res *res = &lun->res;
 	struct kiss_pr_reg *other, *tmp;
@@ -482,6 +514,8 @@ static int kiss_pr_remove(struct kiss_lun *lun, bool all, u64 key,
 		if (other == keep || (!all && other->key != key))
 			continue;
 		kiss_pr_tell(lun, other, KISS_UA_REG_PREEMPTED);
+		if (abort)
+			kiss_pr_fence(abort, other);
 		if (res->holder == other)
 			res->holder = NULL;
 		list_del(&other->entry);
@@ -615,15 +649,16 @@ static void kiss_prout_clear(struct kiss_cmd *cmd, struct kiss_pr_reg *reg)
 
 static void kiss_prout_preempt(struct kiss_cmd *cmd,
 			       const struct kiss_prout *p,
-			       struct kiss_pr_reg *reg)
+			       struct kiss_pr_reg *reg, bool abort)
 {
 	struct kiss_lun *lun = cmd->lun;
 	struct kiss_lun_res *res = &lun->res;
+	struct kiss_cmd *fence = abort ? cmd : NULL;
 	u8 old_type = res->type;
 
 	/* SPC-4 5.9.11.4: an all-registrants reservation and key 0 */
 	if (res->type && kiss_pr_type_all_reg(res->type) && !p->sa_key) {
-		kiss_pr_remove(lun, true, 0, reg);
+		kiss_pr_remove(lun, true, 0, reg, fence);
 		res->type = p->type;
 		res->holder = reg;
 		res->generation++;
@@ -636,7 +671,7 @@ static void kiss_prout_preempt(struct kiss_cmd *cmd,
 			kiss_scsi_fail_code(cmd, KISS_SENSE_INVALID_FIELD_IN_PARAM);
 			return;
 		}
-		if (!kiss_pr_remove(lun, false, p->sa_key, NULL)) {
+		if (!kiss_pr_remove(lun, false, p->sa_key, NULL, fence)) {
 			kiss_pr_conflict(cmd);
 			return;
 		}
@@ -644,7 +679,7 @@ static void kiss_prout_preempt(struct kiss_cmd *cmd,
 		return;
 	}
 	/* The holder is preempted: the reservation moves to us. */
-	kiss_pr_remove(lun, false, p->sa_key, reg);
+	kiss_pr_remove(lun, false, p->sa_key, reg, fence);
 	res->type = p->type;
 	res->holder = reg;
 	if (old_type != p->type)
@@ -760,8 +795,10 @@ out:
  * @c: its decoded CDB
  *
  * SPEC_I_PT and APTPL are refused as invalid fields: REPORT CAPABILITIES
- * says neither is offered.  PREEMPT AND ABORT preempts; the preempted
- * nexuses' commands in flight are not aborted.
+ * says neither is offered.  PREEMPT AND ABORT answers only once the
+ * preempted nexuses' commands at the device have ended (kiss_pr_fence()).
+ *
+ * Context: process; may sleep that long.
  */
 void kiss_pr_out(struct kiss_cmd *cmd, const struct kiss_cdb *c)
 {
@@ -850,13 +887,16 @@ void kiss_pr_out(struct kiss_cmd *cmd, const struct kiss_cdb *c)
 		kiss_prout_clear(cmd, reg);
 		break;
 	default:	/* PREEMPT, PREEMPT AND ABORT */
-		kiss_prout_preempt(cmd, &p, reg);
+		kiss_prout_preempt(cmd, &p, reg,
+				   c->sa == KISS_PROUT_PREEMPT_AND_ABORT);
 		break;
 	}
 out:
 	kiss_res_update_active(res);
 	spin_unlock(&res->lock);
 	kfree(spare);
+	if (c->sa == KISS_PROUT_PREEMPT_AND_ABORT)
+		kiss_pr_fence_wait(cmd->lun);
 }
 
 /* ------------------------------------------------------------------ */

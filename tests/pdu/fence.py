@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
 """fence.py --target IQN --initiator IQN_A --initiator IQN_B [--addr A:P]
+           [--slow-lun N --slow-secs S]
 
 Fencing with PREEMPT AND ABORT while the fenced node is in the middle of
 a write: the write that node A had started before B preempted it (its
@@ -13,11 +14,20 @@ sessions on LUN 0:
   -> that write ends with RESERVATION CONFLICT (or is aborted: no
      answer), and B reads pattern 1 at X
 
-Then B clears the reservations.  Prints ok/not ok lines; exits 1 if any
-step failed.
+Then B clears the reservations.
+
+With --slow-lun, a write of A's already at the device when B preempts:
+LUN N is a device whose writes take S seconds each.  A reserves it and
+sends a whole write; B preempts and aborts while the write is at the
+device.  The write cannot be recalled, so B's answer must wait until it
+has ended: B must not hear GOOD, and go on as the only writer, while a
+write of the fenced node can still land.
+
+Prints ok/not ok lines; exits 1 if any step failed.
 """
 import argparse
 import sys
+import time
 
 from iscsi import (Conn, Closed, Timeout, F, CMD_W, R2T, SCSI_RSP,
                    cdb_read10, cdb_write10)
@@ -40,12 +50,59 @@ def say(ok, what):
     return ok
 
 
-def prout(c, sa, key, sa_key=0, typ=0):
+def prout(c, sa, key, sa_key=0, typ=0, lun=0):
     """PERSISTENT RESERVE OUT, LU scope: the status."""
     cdb = bytes([0x5f, sa, typ, 0, 0, 0, 0, 0, 24, 0])
     param = key.to_bytes(8, 'big') + sa_key.to_bytes(8, 'big') + bytes(8)
-    st, _, _ = c.scsi(cdb, write=param)
+    st, _, _ = c.scsi(cdb, write=param, lun=lun, timeout=60.0)
     return st
+
+
+def at_the_device(ca, cb, lun, secs):
+    """B preempts and aborts while A's write is at a slow device."""
+    pat = bytes([0x33]) * BLOCK
+    for c in (ca, cb):
+        c.clear_unit_attention(lun=lun)
+    say(prout(ca, REGISTER, 0, KEY_A, lun=lun) == GOOD,
+        'LUN %d: A registers' % lun)
+    say(prout(ca, RESERVE, KEY_A, typ=WRITE_EXCLUSIVE, lun=lun) == GOOD,
+        'LUN %d: A reserves, Write Exclusive' % lun)
+    say(prout(cb, REGISTER, 0, KEY_B, lun=lun) == GOOD,
+        'LUN %d: B registers' % lun)
+
+    # The whole write, its data after the R2T (A has InitialR2T=Yes).
+    itt = ca.next_itt()
+    ca.send_pdu(ca.scsi_bhs(cdb_write10(LBA, 1), F | CMD_W, BLOCK, itt=itt,
+                            lun=lun))
+    p = ca.recv_nonping()
+    if not say(p.op == R2T and p.itt == itt,
+               "A's write is solicited (%s)" % p.describe()):
+        return
+    ca.send_pdu(ca.dataout_bhs(itt, 0, BLOCK, ttt=p.ttt, lun=lun), pat)
+    sent = time.monotonic()
+    # Long enough for kiss to take the data and submit the bio, far
+    # shorter than the device's delay.
+    time.sleep(min(0.5, secs / 4))
+
+    st = prout(cb, PREEMPT_AND_ABORT, KEY_B, KEY_A, WRITE_EXCLUSIVE, lun=lun)
+    waited = time.monotonic() - sent
+    say(st == GOOD, "LUN %d: B preempts A's key and aborts (status %#x)"
+        % (lun, st))
+    # A timer device ends a write no sooner than `secs` after it came.
+    say(waited >= secs * 0.95,
+        "B's answer came %.2f s after A's write went to a device that "
+        "takes %.1f s: it waited for the write" % (waited, secs))
+    try:
+        end = ca.wait_for(itt, secs + 10.0)[-1]
+        what, status = end.describe(), end.bhs[3]
+    except (Timeout, Closed) as e:
+        what, status = 'no answer (%s)' % type(e).__name__, None
+    # GOOD: it had reached the device; a conflict would mean it had not
+    # (a host too slow for the 0.5 s above), and proves nothing here.
+    say(status in (GOOD, None),
+        "A's write, at the device before the preemption, ended: %s" % what)
+    say(prout(cb, CLEAR, KEY_B, lun=lun) == GOOD,
+        'LUN %d: B clears the reservations' % lun)
 
 
 def login(addr, target, initiator, ops=None):
@@ -59,6 +116,8 @@ def main():
     ap.add_argument('--target', required=True)
     ap.add_argument('--initiator', action='append', required=True)
     ap.add_argument('--addr', default='127.0.0.1:3260')
+    ap.add_argument('--slow-lun', type=int)
+    ap.add_argument('--slow-secs', type=float, default=3.0)
     a = ap.parse_args()
     if len(a.initiator) != 2:
         ap.error('two --initiator')
@@ -108,6 +167,8 @@ def main():
             'pattern 2' if data == pat2 else '%d other bytes' % len(data)))
 
     say(prout(cb, CLEAR, KEY_B) == GOOD, 'B clears the reservations')
+    if a.slow_lun is not None:
+        at_the_device(ca, cb, a.slow_lun, a.slow_secs)
     for c in (ca, cb):
         c.close()
     return 1 if failed else 0

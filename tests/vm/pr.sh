@@ -8,7 +8,8 @@
 # reserve, a conflicting write refused, preempt, release, unregister;
 # REGISTER AND MOVE and its refusals; COMPARE AND WRITE from both as a lock; then SPC-2 RESERVE(6) with
 # sg_raw, which ends with the session; last, from two raw sessions, a
-# write whose data comes after its nexus was fenced (tests/pdu/fence.py).
+# write whose data comes after its nexus was fenced, and one at the
+# device (dm-delay) when it was (tests/pdu/fence.py).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=lib.sh
@@ -22,7 +23,7 @@ P=127.0.0.1:3260
 K1=0x1111 K2=0x2222
 
 kiss_load "$ko" || exit 1
-modprobe brd rd_nr=1 rd_size=65536 || exit 1
+modprobe brd rd_nr=2 rd_size=65536 || exit 1
 iscsid_start "$I1"
 
 check "target add" "$KISSCTL" target add "$T" --portal "$P"
@@ -233,15 +234,24 @@ iscsid_stop
 
 # Fencing mid-write, from two raw sessions (tests/pdu/fence.py): the
 # write node A had started before node B's PREEMPT AND ABORT, its data
-# sent only afterwards, must not reach the medium.
+# sent only afterwards, must not reach the medium.  Then, on LUN 1, whose
+# writes take 3 s (dm-delay, reads undelayed), B's PREEMPT AND ABORT
+# must wait for A's write that is at the device.
 I3=iqn.2026-11.org.kiss:node3 I4=iqn.2026-11.org.kiss:node4
 check "acl node3, node4" sh -c "'$KISSCTL' acl add '$T' '$I3' && '$KISSCTL' acl add '$T' '$I4'"
+modprobe dm-delay
+slow="0 $(blockdev --getsz /dev/ram1) delay /dev/ram1 0 0 /dev/ram1 0 3000"
+check "dm-delay: writes to /dev/ram1 take 3 s" sh -c \
+	"echo '$slow' | dmsetup create --noudevsync kiss-slow && dmsetup mknodes kiss-slow"
+check "lun add 1 (dm-delay)" "$KISSCTL" lun add "$T" 1 /dev/mapper/kiss-slow
 python3 "$VM_DIR/tests/pdu/fence.py" --target "$T" --initiator "$I3" \
-	--initiator "$I4" --addr "$P" > /tmp/fence.out 2>&1
+	--initiator "$I4" --addr "$P" --slow-lun 1 --slow-secs 3 \
+	> /tmp/fence.out 2>&1
 rc=$?
 sed 's/^/# fence: /' /tmp/fence.out
-check "fenced mid-write: the write does not land (fence.py: exit $rc)" test "$rc" = 0
+check "fenced mid-write and at the device (fence.py: exit $rc)" test "$rc" = 0
 
 check "kissctl clear" "$KISSCTL" clear
+dmsetup remove kiss-slow
 check "rmmod kiss" rmmod kiss
 finish
