@@ -1461,7 +1461,8 @@ static struct config_group *kiss_lun_make(struct config_group *group,
 	init_completion(&lun->ref_done);
 	kiss_res_init(&lun->res);
 	sema_init(&lun->caw_sem, 1);
-	init_waitqueue_head(&lun->fenced_wait);
+	spin_lock_init(&lun->fence_lock);
+	INIT_LIST_HEAD(&lun->fence_waiters);
 	config_group_init_type_name(&lun->group, name, &kiss_lun_type);
 	return &lun->group;
 }

@@ -476,6 +476,7 @@ static void kiss_cmd_free(struct kiss_cmd *cmd)
 	cmd->buf_len = 0;
 	/* Under tx_lock: a TMF decides which commands it waits for. */
 	spin_lock_irqsave(&conn->tx_lock, flags);
+	WARN_ON_ONCE(cmd->fenced);
 	if (cmd->tmf_wait) {
 		cmd->tmf_wait = false;
 		/* The tx thread sends the TMF response once none is left. */
@@ -563,7 +564,9 @@ void kiss_cmd_set_sense(struct kiss_cmd *cmd, u8 key, u8 asc, u8 ascq)
 void kiss_cmd_done(struct kiss_cmd *cmd)
 {
 	struct kiss_conn *conn = cmd->conn;
+	struct kiss_cmd *pa, *tmp;
 	unsigned long flags;
+	LIST_HEAD(ready);
 
 	/*
 	 * Wake the tx thread before unlocking: once the command is visible
@@ -573,8 +576,7 @@ void kiss_cmd_done(struct kiss_cmd *cmd)
 	cmd->state = KISS_CMD_RESPOND;
 	if (cmd->fenced) {
 		cmd->fenced = false;
-		if (atomic_dec_and_test(&cmd->lun->fenced))
-			wake_up_all(&cmd->lun->fenced_wait);
+		kiss_pr_unfence(cmd->lun, &ready);
 	}
 	if (cmd == conn->rx_cmd) {
 		conn->rx_cmd_done = true;
@@ -583,6 +585,12 @@ void kiss_cmd_done(struct kiss_cmd *cmd)
 		wake_up(&conn->tx_wait);
 	}
 	spin_unlock_irqrestore(&conn->tx_lock, flags);
+
+	/* The PREEMPT AND ABORTs that waited for the last of them. */
+	list_for_each_entry_safe(pa, tmp, &ready, fence_entry) {
+		list_del_init(&pa->fence_entry);
+		kiss_cmd_done(pa);
+	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -717,16 +725,20 @@ static bool kiss_conn_tmf_expired(struct kiss_conn *conn)
  * @conn: a connection of a nexus that a PREEMPT AND ABORT preempted
  * @except: that PREEMPT AND ABORT: its LUN's, but not counted
  *
- * Each command counted in lun->fenced takes itself off, and wakes
- * lun->fenced_wait at zero, once its device work is done (kiss_cmd_done()).
+ * Each command counted in lun->fenced takes itself off once its device
+ * work is done (kiss_cmd_done(), kiss_pr_unfence()).  A PERSISTENT
+ * RESERVE OUT is found but not counted: one still running is a PREEMPT
+ * AND ABORT that waits for lun->fenced to drop to zero itself, or one
+ * about to end; counted, it would wait for itself.
  *
  * Context: any; the caller keeps @conn alive (holds target->sess_lock).
+ * Return: how many commands at the LUN were found, counted now or before.
  */
-void kiss_conn_fence(struct kiss_conn *conn, const struct kiss_cmd *except)
+u32 kiss_conn_fence(struct kiss_conn *conn, const struct kiss_cmd *except)
 {
 	struct kiss_lun *lun = except->lun;
 	unsigned long flags;
-	u32 idx;
+	u32 idx, found = 0;
 
 	spin_lock_irqsave(&conn->tx_lock, flags);
 	for (idx = 0; idx < conn->nr_cmds; idx++) {
@@ -734,12 +746,16 @@ void kiss_conn_fence(struct kiss_conn *conn, const struct kiss_cmd *except)
 
 		/* Leaving EXEC takes tx_lock; entering it may not have. */
 		if (smp_load_acquire(&cmd->state) != KISS_CMD_EXEC ||
-		    cmd->lun != lun || cmd->fenced || cmd == except)
+		    cmd->lun != lun || cmd == except)
+			continue;
+		found++;
+		if (cmd->fenced || cmd->cdb[0] == KISS_SCSI_PR_OUT)
 			continue;
 		cmd->fenced = true;
 		atomic_inc(&lun->fenced);
 	}
 	spin_unlock_irqrestore(&conn->tx_lock, flags);
+	return found;
 }
 
 /* TARGET COLD RESET: every connection to the target goes (RFC 7143 11.5.1) */
@@ -1639,6 +1655,7 @@ static int kiss_conn_alloc_slots(struct kiss_conn *conn, u32 depth)
 		cmd->idx = i;
 		cmd->bvec = &conn->bvecs[i * KISS_MAX_IO_PAGES];
 		INIT_LIST_HEAD(&cmd->tx_entry);
+		INIT_LIST_HEAD(&cmd->fence_entry);
 	}
 	/* The session is listed already: kiss_conn_fence() may look. */
 	spin_lock_irq(&conn->tx_lock);

@@ -206,9 +206,13 @@ struct kiss_lun {
 	struct kiss_lun_res	res;		/* lives as long as the LUN */
 	/* one COMPARE AND WRITE at a time; released from any context */
 	struct semaphore	caw_sem;
-	/* preempted commands at the device a PREEMPT AND ABORT waits for */
+	/*
+	 * Commands of preempted nexuses still at the device, and the
+	 * PREEMPT AND ABORT commands answered once none is left (pr.c).
+	 */
 	atomic_t		fenced;
-	wait_queue_head_t	fenced_wait;
+	spinlock_t		fence_lock;	/* fence_waiters, fenced's 0 */
+	struct list_head	fence_waiters;
 };
 
 struct kiss_acl {
@@ -357,6 +361,7 @@ struct kiss_cmd {
 	bool			tmf_wait;
 	/* under conn->tx_lock: counted in lun->fenced (pr.c) */
 	bool			fenced;
+	struct list_head	fence_entry;	/* lun->fence_waiters */
 };
 
 /* Unit attention conditions, highest priority first (pr.c). */
@@ -577,7 +582,8 @@ bool kiss_res_check(struct kiss_cmd *cmd, const struct kiss_cdb *c);
 void kiss_res_nexus_lost(struct kiss_session *sess);
 void kiss_res_reset(struct kiss_lun *lun);
 void kiss_res_reserve(struct kiss_cmd *cmd, bool reserve);
-void kiss_pr_out(struct kiss_cmd *cmd, const struct kiss_cdb *c);
+bool kiss_pr_out(struct kiss_cmd *cmd, const struct kiss_cdb *c);
+void kiss_pr_unfence(struct kiss_lun *lun, struct list_head *ready);
 void kiss_pr_in(struct kiss_cmd *cmd, const struct kiss_cdb *c);
 
 /* alua.c: target port group and access state */
@@ -592,7 +598,7 @@ int kiss_alua_report(const struct kiss_target *target, bool extended, u8 *buf);
 /* conn.c */
 int kiss_conn_start(struct kiss_portal *portal, struct socket *sock);
 void kiss_conn_close(struct kiss_conn *conn);
-void kiss_conn_fence(struct kiss_conn *conn, const struct kiss_cmd *except);
+u32 kiss_conn_fence(struct kiss_conn *conn, const struct kiss_cmd *except);
 void kiss_conn_stop_all(void);
 int kiss_conn_recv(struct kiss_conn *conn, void *buf, u32 len);
 int kiss_conn_recv_text(struct kiss_conn *conn,

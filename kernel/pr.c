@@ -471,40 +471,70 @@ static void kiss_pr_tell_released(struct kiss_lun *lun,
  * PREEMPT AND ABORT (SPC-4 5.9.11.5) aborts the commands of the nexuses it
  * preempts.  Those still waiting for their data are refused when it comes
  * (kiss_scsi_exec() checks the reservation again).  Those at the device
- * cannot be recalled: they are counted in lun->fenced, and @cmd's answer
- * waits for them (kiss_pr_fence_wait()), so that once the preempting
- * nexus hears GOOD nothing a preempted nexus started can still reach the
- * medium.  @cmd itself is left out: a nexus may preempt its own key.
+ * cannot be recalled: they are counted in lun->fenced, and the PREEMPT AND
+ * ABORT is answered only once they have ended, so that when the
+ * preempting nexus hears GOOD nothing a preempted nexus started can still
+ * reach the medium.  No thread waits meanwhile: the last of them to end
+ * ends it (kiss_pr_unfence()).
  */
-static void kiss_pr_fence(struct kiss_cmd *cmd, const struct kiss_pr_reg *reg)
+struct kiss_pr_abort {
+	struct kiss_cmd	*cmd;		/* the PREEMPT AND ABORT */
+	u32		found;		/* its preempted commands counted */
+};
+
+static void kiss_pr_fence(struct kiss_pr_abort *abort,
+			  const struct kiss_pr_reg *reg)
 {
-	struct kiss_target *target = cmd->lun->target;
+	struct kiss_target *target = abort->cmd->lun->target;
 	struct kiss_session *sess;
 
 	spin_lock(&target->sess_lock);
 	list_for_each_entry(sess, &target->sessions, entry)
 		if (kiss_nexus_eq(sess->initiator, sess->isid, reg->initiator,
 				  reg->isid))
-			kiss_conn_fence(sess->conn, cmd);
+			abort->found += kiss_conn_fence(sess->conn, abort->cmd);
 	spin_unlock(&target->sess_lock);
 }
 
-/* However long the device takes: see kiss_pr_fence(). */
-static void kiss_pr_fence_wait(struct kiss_lun *lun)
+/* Leave @cmd to the last counted command to end, if any is left. */
+static bool kiss_pr_fence_wait(struct kiss_cmd *cmd)
 {
-	while (!wait_event_timeout(lun->fenced_wait, !atomic_read(&lun->fenced),
-				   KISS_TMF_WAIT))
-		pr_warn("%s: LUN %u: PREEMPT AND ABORT waits for %d preempted commands at the device\n",
-			lun->target->name, lun->id, atomic_read(&lun->fenced));
+	struct kiss_lun *lun = cmd->lun;
+	unsigned long flags;
+	bool wait;
+
+	/* Counted before, tested here: fence_lock orders it with zero. */
+	spin_lock_irqsave(&lun->fence_lock, flags);
+	wait = atomic_read(&lun->fenced);
+	if (wait)
+		list_add_tail(&cmd->fence_entry, &lun->fence_waiters);
+	spin_unlock_irqrestore(&lun->fence_lock, flags);
+	return wait;
+}
+
+/**
+ * kiss_pr_unfence() - a command counted by a PREEMPT AND ABORT has ended
+ * @lun: its LUN
+ * @ready: where the PREEMPT AND ABORTs to end now go, if it was the last
+ *
+ * Context: under the command's conn->tx_lock, interrupts off.
+ */
+void kiss_pr_unfence(struct kiss_lun *lun, struct list_head *ready)
+{
+	spin_lock(&lun->fence_lock);
+	if (atomic_dec_and_test(&lun->fenced))
+		list_splice_init(&lun->fence_waiters, ready);
+	spin_unlock(&lun->fence_lock);
 }
 
 /*
  * Remove the registrations of other nexuses, every one (@all) or those
  * with @key, each told REGISTRATIONS PREEMPTED; how many went.  With
- * @abort (PREEMPT AND ABORT, its command), their commands are fenced.
+ * @abort (PREEMPT AND ABORT), their commands are fenced.
  */
 static int kiss_pr_remove(struct kiss_lun *lun, bool all, u64 key,
-			  struct kiss_pr_reg *keep, struct kiss_cmd *abort)
+			  struct kiss_pr_reg *keep,
+			  struct kiss_pr_abort *abort)
 {
 	struct kiss_lun_res *res = &lun->res;
 	struct kiss_pr_reg *other, *tmp;
@@ -649,16 +679,16 @@ static void kiss_prout_clear(struct kiss_cmd *cmd, struct kiss_pr_reg *reg)
 
 static void kiss_prout_preempt(struct kiss_cmd *cmd,
 			       const struct kiss_prout *p,
-			       struct kiss_pr_reg *reg, bool abort)
+			       struct kiss_pr_reg *reg,
+			       struct kiss_pr_abort *abort)
 {
 	struct kiss_lun *lun = cmd->lun;
 	struct kiss_lun_res *res = &lun->res;
-	struct kiss_cmd *fence = abort ? cmd : NULL;
 	u8 old_type = res->type;
 
 	/* SPC-4 5.9.11.4: an all-registrants reservation and key 0 */
 	if (res->type && kiss_pr_type_all_reg(res->type) && !p->sa_key) {
-		kiss_pr_remove(lun, true, 0, reg, fence);
+		kiss_pr_remove(lun, true, 0, reg, abort);
 		res->type = p->type;
 		res->holder = reg;
 		res->generation++;
@@ -671,7 +701,7 @@ static void kiss_prout_preempt(struct kiss_cmd *cmd,
 			kiss_scsi_fail_code(cmd, KISS_SENSE_INVALID_FIELD_IN_PARAM);
 			return;
 		}
-		if (!kiss_pr_remove(lun, false, p->sa_key, NULL, fence)) {
+		if (!kiss_pr_remove(lun, false, p->sa_key, NULL, abort)) {
 			kiss_pr_conflict(cmd);
 			return;
 		}
@@ -679,7 +709,7 @@ static void kiss_prout_preempt(struct kiss_cmd *cmd,
 		return;
 	}
 	/* The holder is preempted: the reservation moves to us. */
-	kiss_pr_remove(lun, false, p->sa_key, reg, fence);
+	kiss_pr_remove(lun, false, p->sa_key, reg, abort);
 	res->type = p->type;
 	res->holder = reg;
 	if (old_type != p->type)
@@ -795,30 +825,31 @@ out:
  * @c: its decoded CDB
  *
  * SPEC_I_PT and APTPL are refused as invalid fields: REPORT CAPABILITIES
- * says neither is offered.  PREEMPT AND ABORT answers only once the
- * preempted nexuses' commands at the device have ended (kiss_pr_fence()).
+ * says neither is offered.
  *
- * Context: process; may sleep that long.
+ * Return: true if @cmd ends later: a PREEMPT AND ABORT whose preempted
+ * commands are still at the device (kiss_pr_fence()).
  */
-void kiss_pr_out(struct kiss_cmd *cmd, const struct kiss_cdb *c)
+bool kiss_pr_out(struct kiss_cmd *cmd, const struct kiss_cdb *c)
 {
 	struct kiss_lun_res *res = &cmd->lun->res;
+	struct kiss_pr_abort abort = { .cmd = cmd };
 	struct kiss_pr_reg *spare, *reg;
 	u8 param[KISS_PROUT_PARAM_LEN];
 	struct kiss_prout p;
 
 	if (c->sa == KISS_PROUT_REGISTER_AND_MOVE) {
 		kiss_pr_register_and_move(cmd, c);
-		return;
+		return false;
 	}
 	if (c->param_len != KISS_PROUT_PARAM_LEN) {
 		kiss_scsi_fail_code(cmd, KISS_SENSE_PARAM_LIST_LENGTH);
-		return;
+		return false;
 	}
 	if (kiss_cmd_copy_from_buf(cmd, 0, param, sizeof(param)) !=
 	    sizeof(param)) {
 		kiss_scsi_fail_code(cmd, KISS_SENSE_PARAM_LIST_LENGTH);
-		return;
+		return false;
 	}
 	p.key = get_unaligned_be64(param);
 	p.sa_key = get_unaligned_be64(param + 8);
@@ -828,11 +859,11 @@ void kiss_pr_out(struct kiss_cmd *cmd, const struct kiss_cdb *c)
 
 	if (c->sa > KISS_PROUT_REGISTER_AND_MOVE) {
 		kiss_scsi_fail_code(cmd, KISS_SENSE_INVALID_FIELD_IN_CDB);
-		return;
+		return false;
 	}
 	if (p.flags & (KISS_PROUT_SPEC_I_PT | KISS_PROUT_APTPL)) {
 		kiss_scsi_fail_code(cmd, KISS_SENSE_INVALID_FIELD_IN_PARAM);
-		return;
+		return false;
 	}
 	switch (c->sa) {
 	case KISS_PROUT_RESERVE:
@@ -841,7 +872,7 @@ void kiss_pr_out(struct kiss_cmd *cmd, const struct kiss_cdb *c)
 	case KISS_PROUT_PREEMPT_AND_ABORT:
 		if (p.scope != KISS_PR_SCOPE_LU || !kiss_pr_type_valid(p.type)) {
 			kiss_scsi_fail_code(cmd, KISS_SENSE_INVALID_FIELD_IN_CDB);
-			return;
+			return false;
 		}
 		break;
 	default:
@@ -852,7 +883,7 @@ void kiss_pr_out(struct kiss_cmd *cmd, const struct kiss_cdb *c)
 	spare = kzalloc(sizeof(*spare), GFP_KERNEL);
 	if (!spare) {
 		kiss_scsi_fail_code(cmd, KISS_SENSE_INSUFFICIENT_REG_RESOURCES);
-		return;
+		return false;
 	}
 
 	spin_lock(&res->lock);
@@ -888,15 +919,15 @@ void kiss_pr_out(struct kiss_cmd *cmd, const struct kiss_cdb *c)
 		break;
 	default:	/* PREEMPT, PREEMPT AND ABORT */
 		kiss_prout_preempt(cmd, &p, reg,
-				   c->sa == KISS_PROUT_PREEMPT_AND_ABORT);
+				   c->sa == KISS_PROUT_PREEMPT_AND_ABORT ?
+				   &abort : NULL);
 		break;
 	}
 out:
 	kiss_res_update_active(res);
 	spin_unlock(&res->lock);
 	kfree(spare);
-	if (c->sa == KISS_PROUT_PREEMPT_AND_ABORT)
-		kiss_pr_fence_wait(cmd->lun);
+	return abort.found && kiss_pr_fence_wait(cmd);
 }
 
 /* ------------------------------------------------------------------ */

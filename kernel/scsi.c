@@ -1178,7 +1178,8 @@ void kiss_scsi_exec(struct kiss_cmd *cmd)
 		kiss_pr_in(cmd, &c);
 		break;
 	case KISS_SCSI_PR_OUT:
-		kiss_pr_out(cmd, &c);
+		if (kiss_pr_out(cmd, &c))
+			return;		/* ends when what it fenced has */
 		break;
 	case KISS_SCSI_RESERVE_6:
 	case KISS_SCSI_RESERVE_10:

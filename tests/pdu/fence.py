@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """fence.py --target IQN --initiator IQN_A --initiator IQN_B [--addr A:P]
-           [--slow-lun N --slow-secs S]
+           [--initiator IQN_C --slow-lun N --slow-secs S --slow-dm NAME]
 
 Fencing with PREEMPT AND ABORT while the fenced node is in the middle of
 a write: the write that node A had started before B preempted it (its
@@ -16,16 +16,22 @@ sessions on LUN 0:
 
 Then B clears the reservations.
 
-With --slow-lun, a write of A's already at the device when B preempts:
-LUN N is a device whose writes take S seconds each.  A reserves it and
-sends a whole write; B preempts and aborts while the write is at the
-device.  The write cannot be recalled, so B's answer must wait until it
-has ended: B must not hear GOOD, and go on as the only writer, while a
-write of the fenced node can still land.
+With --slow-lun, writes already at the device: LUN N is the dm-delay
+device NAME, whose writes take S seconds each.  A write cannot
+be recalled, so a PREEMPT AND ABORT must not be answered GOOD, and its
+nexus go on as the only writer, while a write of a nexus it fenced can
+still land:
+
+  1. A reserves and writes; while the write is at the device B preempts
+     and aborts A: B's answer must wait for the write;
+  2. B writes; while it is at the device C preempts and aborts B, and
+     while C's answer waits, A preempts and aborts C: A's answer must
+     wait for B's write too (and no PREEMPT AND ABORT waits for itself).
 
 Prints ok/not ok lines; exits 1 if any step failed.
 """
 import argparse
+import subprocess
 import sys
 import time
 
@@ -37,7 +43,7 @@ REGISTER, RESERVE, CLEAR, PREEMPT_AND_ABORT = 0, 1, 3, 5
 WRITE_EXCLUSIVE = 1
 LBA = 2048
 BLOCK = 512
-KEY_A, KEY_B = 0xa1, 0xb2
+KEY_A, KEY_B, KEY_C = 0xa1, 0xb2, 0xc3
 
 failed = 0
 
@@ -58,51 +64,120 @@ def prout(c, sa, key, sa_key=0, typ=0, lun=0):
     return st
 
 
-def at_the_device(ca, cb, lun, secs):
-    """B preempts and aborts while A's write is at a slow device."""
-    pat = bytes([0x33]) * BLOCK
-    for c in (ca, cb):
-        c.clear_unit_attention(lun=lun)
-    say(prout(ca, REGISTER, 0, KEY_A, lun=lun) == GOOD,
-        'LUN %d: A registers' % lun)
-    say(prout(ca, RESERVE, KEY_A, typ=WRITE_EXCLUSIVE, lun=lun) == GOOD,
-        'LUN %d: A reserves, Write Exclusive' % lun)
-    say(prout(cb, REGISTER, 0, KEY_B, lun=lun) == GOOD,
-        'LUN %d: B registers' % lun)
+def start_write(c, cdb, data, lun):
+    """Send a command with data out, answering its R2T if it has one,
+    and leave it running: its ITT."""
+    itt = c.next_itt()
+    imm = data if c.params.get('ImmediateData') == 'Yes' else b''
+    c.send_pdu(c.scsi_bhs(cdb, F | CMD_W, len(data), itt=itt, dsl=len(imm),
+                          lun=lun), imm)
+    if not imm:
+        p = c.recv_nonping()
+        if p.op != R2T or p.itt != itt:
+            raise Closed('no R2T for itt %#x: %s' % (itt, p.describe()))
+        c.send_pdu(c.dataout_bhs(itt, 0, len(data), ttt=p.ttt, lun=lun), data)
+    return itt
 
-    # The whole write, its data after the R2T (A has InitialR2T=Yes).
-    itt = ca.next_itt()
-    ca.send_pdu(ca.scsi_bhs(cdb_write10(LBA, 1), F | CMD_W, BLOCK, itt=itt,
-                            lun=lun))
-    p = ca.recv_nonping()
-    if not say(p.op == R2T and p.itt == itt,
-               "A's write is solicited (%s)" % p.describe()):
-        return
-    ca.send_pdu(ca.dataout_bhs(itt, 0, BLOCK, ttt=p.ttt, lun=lun), pat)
+
+def end_of(c, itt, timeout):
+    """The status of a command started earlier (None: no answer)."""
+    try:
+        end = c.wait_for(itt, timeout)[-1]
+    except (Timeout, Closed) as e:
+        return None, 'no answer (%s)' % type(e).__name__
+    return (end.bhs[3] if end.op == SCSI_RSP else None), end.describe()
+
+
+def prout_cdb_param(sa, key, sa_key, typ):
+    return (bytes([0x5f, sa, typ, 0, 0, 0, 0, 0, 24, 0]),
+            key.to_bytes(8, 'big') + sa_key.to_bytes(8, 'big') + bytes(8))
+
+
+def until(what, test, timeout=20.0):
+    """Poll test() until true; False after timeout."""
+    deadline = time.monotonic() + timeout
+    while not test():
+        if time.monotonic() > deadline:
+            say(False, 'timed out waiting until ' + what)
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def write_at_device(c, lun, pat, dm):
+    """Start a write of one block and return once it is at the device
+    (dm-delay holds it): its ITT and when it was sent."""
+    itt = start_write(c, cdb_write10(LBA, 1), pat, lun)
     sent = time.monotonic()
-    # Long enough for kiss to take the data and submit the bio, far
-    # shorter than the device's delay.
-    time.sleep(min(0.5, secs / 4))
 
+    def held():
+        # "START LEN delay READS WRITES FLUSHES": the bios it delays now
+        st = subprocess.run(['dmsetup', 'status', dm], capture_output=True,
+                            text=True, check=True).stdout.split()
+        return int(st[4])
+    until('the write is at the device', lambda: held() > 0)
+    return itt, sent
+
+
+def holder(c, lun):
+    """READ RESERVATION: the holder's key, or None."""
+    st, data, _ = c.scsi(bytes([0x5e, 1, 0, 0, 0, 0, 0, 0, 24, 0]),
+                         read_len=24, lun=lun)
+    if st != GOOD or len(data) < 16 or int.from_bytes(data[4:8], 'big') < 16:
+        return None
+    return int.from_bytes(data[8:16], 'big')
+
+
+def at_the_device(ca, cb, cc, lun, secs, dm):
+    """PREEMPT AND ABORT while a preempted write is at a slow device."""
+    for c in (ca, cb, cc):
+        c.clear_unit_attention(lun=lun)
+    say(prout(ca, REGISTER, 0, KEY_A, lun=lun) == GOOD and
+        prout(ca, RESERVE, KEY_A, typ=WRITE_EXCLUSIVE, lun=lun) == GOOD and
+        prout(cb, REGISTER, 0, KEY_B, lun=lun) == GOOD and
+        prout(cc, REGISTER, 0, KEY_C, lun=lun) == GOOD,
+        'LUN %d: A, B and C register, A reserves Write Exclusive' % lun)
+
+    # 1. B preempts A while A's write is at the device.
+    itt, sent = write_at_device(ca, lun, bytes([0x33]) * BLOCK, dm)
     st = prout(cb, PREEMPT_AND_ABORT, KEY_B, KEY_A, WRITE_EXCLUSIVE, lun=lun)
     waited = time.monotonic() - sent
     say(st == GOOD, "LUN %d: B preempts A's key and aborts (status %#x)"
         % (lun, st))
-    # A timer device ends a write no sooner than `secs` after it came.
+    # A device that delays writes by `secs` ends none sooner.
     say(waited >= secs * 0.95,
-        "B's answer came %.2f s after A's write went to a device that "
-        "takes %.1f s: it waited for the write" % (waited, secs))
-    try:
-        end = ca.wait_for(itt, secs + 10.0)[-1]
-        what, status = end.describe(), end.bhs[3]
-    except (Timeout, Closed) as e:
-        what, status = 'no answer (%s)' % type(e).__name__, None
-    # GOOD: it had reached the device; a conflict would mean it had not
-    # (a host too slow for the 0.5 s above), and proves nothing here.
-    say(status in (GOOD, None),
-        "A's write, at the device before the preemption, ended: %s" % what)
-    say(prout(cb, CLEAR, KEY_B, lun=lun) == GOOD,
-        'LUN %d: B clears the reservations' % lun)
+        "B's answer came %.2f s after A's write, at a device that takes "
+        "%.1f s: it waited for the write" % (waited, secs))
+    st, what = end_of(ca, itt, secs + 10.0)
+    say(st in (GOOD, None), "A's write, at the device before the "
+        "preemption, ended: %s" % what)
+
+    for c in (cb, cc):
+        c.clear_unit_attention(lun=lun)
+    # 2. In a chain: C preempts B while B's write is at the device, and
+    # A preempts C while C's PREEMPT AND ABORT still waits for it.  A's
+    # answer must wait for B's write too.
+    itt, sent = write_at_device(cb, lun, bytes([0x44]) * BLOCK, dm)
+    cdb, param = prout_cdb_param(PREEMPT_AND_ABORT, KEY_C, KEY_B,
+                                 WRITE_EXCLUSIVE)
+    itt_c = start_write(cc, cdb, param, lun)
+    until('C holds the reservation', lambda: holder(ca, lun) == KEY_C)
+    st = GOOD if prout(ca, REGISTER, 0, KEY_A, lun=lun) == GOOD else None
+    if st is not None:
+        st = prout(ca, PREEMPT_AND_ABORT, KEY_A, KEY_C, WRITE_EXCLUSIVE,
+                   lun=lun)
+    waited = time.monotonic() - sent
+    say(st == GOOD, "LUN %d: A registers again, preempts C's key and aborts "
+        "(status %s)" % (lun, st))
+    say(waited >= secs * 0.95,
+        "A's answer came %.2f s after B's write, which C's waiting "
+        "PREEMPT AND ABORT had fenced: it waited for the write" % waited)
+    st, what = end_of(cc, itt_c, secs + 10.0)
+    say(st in (GOOD, None), "C's PREEMPT AND ABORT ended: %s" % what)
+    st, what = end_of(cb, itt, secs + 10.0)
+    say(st in (GOOD, None), "B's write ended: %s" % what)
+    say(prout(ca, CLEAR, KEY_A, lun=lun) == GOOD,
+        'LUN %d: A clears the reservations' % lun)
 
 
 def login(addr, target, initiator, ops=None):
@@ -118,9 +193,12 @@ def main():
     ap.add_argument('--addr', default='127.0.0.1:3260')
     ap.add_argument('--slow-lun', type=int)
     ap.add_argument('--slow-secs', type=float, default=3.0)
+    ap.add_argument('--slow-dm')
     a = ap.parse_args()
-    if len(a.initiator) != 2:
-        ap.error('two --initiator')
+    if len(a.initiator) != (2 if a.slow_lun is None else 3):
+        ap.error('two --initiator, three with --slow-lun')
+    if a.slow_lun is not None and not a.slow_dm:
+        ap.error('--slow-lun needs --slow-dm')
     host, port = a.addr.rsplit(':', 1)
     addr = (host, int(port))
     pat1, pat2 = bytes([0x11]) * BLOCK, bytes([0x22]) * BLOCK
@@ -167,9 +245,11 @@ def main():
             'pattern 2' if data == pat2 else '%d other bytes' % len(data)))
 
     say(prout(cb, CLEAR, KEY_B) == GOOD, 'B clears the reservations')
+    cs = [ca, cb]
     if a.slow_lun is not None:
-        at_the_device(ca, cb, a.slow_lun, a.slow_secs)
-    for c in (ca, cb):
+        cs.append(login(addr, a.target, a.initiator[2]))
+        at_the_device(ca, cb, cs[2], a.slow_lun, a.slow_secs, a.slow_dm)
+    for c in cs:
         c.close()
     return 1 if failed else 0
 

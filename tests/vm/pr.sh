@@ -235,23 +235,26 @@ iscsid_stop
 # Fencing mid-write, from two raw sessions (tests/pdu/fence.py): the
 # write node A had started before node B's PREEMPT AND ABORT, its data
 # sent only afterwards, must not reach the medium.  Then, on LUN 1, whose
-# writes take 3 s (dm-delay, reads undelayed), B's PREEMPT AND ABORT
-# must wait for A's write that is at the device.
+# writes take 3 s (dm-delay, reads undelayed), a PREEMPT AND ABORT must
+# wait for the fenced writes that are at the device.
 I3=iqn.2026-11.org.kiss:node3 I4=iqn.2026-11.org.kiss:node4
-check "acl node3, node4" sh -c "'$KISSCTL' acl add '$T' '$I3' && '$KISSCTL' acl add '$T' '$I4'"
+I5=iqn.2026-11.org.kiss:node5
+check "acl node3, node4, node5" sh -c "'$KISSCTL' acl add '$T' '$I3' &&
+	'$KISSCTL' acl add '$T' '$I4' && '$KISSCTL' acl add '$T' '$I5'"
 modprobe dm-delay
 slow="0 $(blockdev --getsz /dev/ram1) delay /dev/ram1 0 0 /dev/ram1 0 3000"
 check "dm-delay: writes to /dev/ram1 take 3 s" sh -c \
 	"echo '$slow' | dmsetup create --noudevsync kiss-slow && dmsetup mknodes kiss-slow"
 check "lun add 1 (dm-delay)" "$KISSCTL" lun add "$T" 1 /dev/mapper/kiss-slow
 python3 "$VM_DIR/tests/pdu/fence.py" --target "$T" --initiator "$I3" \
-	--initiator "$I4" --addr "$P" --slow-lun 1 --slow-secs 3 \
+	--initiator "$I4" --initiator "$I5" --addr "$P" --slow-lun 1 \
+	--slow-secs 3 --slow-dm kiss-slow \
 	> /tmp/fence.out 2>&1
 rc=$?
 sed 's/^/# fence: /' /tmp/fence.out
 check "fenced mid-write and at the device (fence.py: exit $rc)" test "$rc" = 0
 
 check "kissctl clear" "$KISSCTL" clear
-dmsetup remove kiss-slow
+check "dmsetup remove kiss-slow" dmsetup remove kiss-slow
 check "rmmod kiss" rmmod kiss
 finish
