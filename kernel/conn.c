@@ -476,7 +476,7 @@ static void kiss_cmd_free(struct kiss_cmd *cmd)
 	cmd->buf_len = 0;
 	/* Under tx_lock: a TMF decides which commands it waits for. */
 	spin_lock_irqsave(&conn->tx_lock, flags);
-	WARN_ON_ONCE(cmd->fenced);
+	WARN_ON_ONCE(cmd->fence_pa);
 	if (cmd->tmf_wait) {
 		cmd->tmf_wait = false;
 		/* The tx thread sends the TMF response once none is left. */
@@ -574,9 +574,9 @@ void kiss_cmd_done(struct kiss_cmd *cmd)
 	 */
 	spin_lock_irqsave(&conn->tx_lock, flags);
 	cmd->state = KISS_CMD_RESPOND;
-	if (cmd->fenced) {
-		cmd->fenced = false;
-		kiss_pr_unfence(cmd->lun, &ready);
+	if (cmd->fence_pa) {
+		kiss_pr_unfence(cmd, &ready);
+		cmd->fence_pa = NULL;
 	}
 	if (cmd == conn->rx_cmd) {
 		conn->rx_cmd_done = true;
@@ -721,24 +721,21 @@ static bool kiss_conn_tmf_expired(struct kiss_conn *conn)
 }
 
 /**
- * kiss_conn_fence() - count @conn's commands at a LUN's device
- * @conn: a connection of a nexus that a PREEMPT AND ABORT preempted
- * @except: that PREEMPT AND ABORT: its LUN's, but not counted
+ * kiss_conn_fence() - make a PREEMPT AND ABORT wait for @conn's commands
+ * @conn: a connection of a nexus that @pa preempted
+ * @pa: the PREEMPT AND ABORT; the commands at its LUN's device count
  *
- * Each command counted in lun->fenced takes itself off once its device
- * work is done (kiss_cmd_done(), kiss_pr_unfence()).  A PERSISTENT
- * RESERVE OUT is found but not counted: one still running is a PREEMPT
- * AND ABORT that waits for lun->fenced to drop to zero itself, or one
- * about to end; counted, it would wait for itself.
+ * A command an earlier PREEMPT AND ABORT counted already is left to it:
+ * those end in order (kiss_pr_unfence()).  So is a PERSISTENT RESERVE
+ * OUT, which never waits for a later one.
  *
  * Context: any; the caller keeps @conn alive (holds target->sess_lock).
- * Return: how many commands at the LUN were found, counted now or before.
  */
-u32 kiss_conn_fence(struct kiss_conn *conn, const struct kiss_cmd *except)
+void kiss_conn_fence(struct kiss_conn *conn, struct kiss_cmd *pa)
 {
-	struct kiss_lun *lun = except->lun;
+	struct kiss_lun *lun = pa->lun;
 	unsigned long flags;
-	u32 idx, found = 0;
+	u32 idx;
 
 	spin_lock_irqsave(&conn->tx_lock, flags);
 	for (idx = 0; idx < conn->nr_cmds; idx++) {
@@ -746,16 +743,13 @@ u32 kiss_conn_fence(struct kiss_conn *conn, const struct kiss_cmd *except)
 
 		/* Leaving EXEC takes tx_lock; entering it may not have. */
 		if (smp_load_acquire(&cmd->state) != KISS_CMD_EXEC ||
-		    cmd->lun != lun || cmd == except)
+		    cmd->lun != lun || cmd->fence_pa ||
+		    cmd->cdb[0] == KISS_SCSI_PR_OUT)
 			continue;
-		found++;
-		if (cmd->fenced || cmd->cdb[0] == KISS_SCSI_PR_OUT)
-			continue;
-		cmd->fenced = true;
-		atomic_inc(&lun->fenced);
+		cmd->fence_pa = pa;
+		kiss_pr_fence_count(pa);
 	}
 	spin_unlock_irqrestore(&conn->tx_lock, flags);
-	return found;
 }
 
 /* TARGET COLD RESET: every connection to the target goes (RFC 7143 11.5.1) */

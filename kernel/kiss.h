@@ -206,12 +206,8 @@ struct kiss_lun {
 	struct kiss_lun_res	res;		/* lives as long as the LUN */
 	/* one COMPARE AND WRITE at a time; released from any context */
 	struct semaphore	caw_sem;
-	/*
-	 * Commands of preempted nexuses still at the device, and the
-	 * PREEMPT AND ABORT commands answered once none is left (pr.c).
-	 */
-	atomic_t		fenced;
-	spinlock_t		fence_lock;	/* fence_waiters, fenced's 0 */
+	/* PREEMPT AND ABORTs waiting for preempted commands, in order (pr.c) */
+	spinlock_t		fence_lock;	/* and each one's fence_pending */
 	struct list_head	fence_waiters;
 };
 
@@ -359,9 +355,11 @@ struct kiss_cmd {
 	/* task management: no response, ever; tmf_wait: a TMF waits */
 	bool			aborted;
 	bool			tmf_wait;
-	/* under conn->tx_lock: counted in lun->fenced (pr.c) */
-	bool			fenced;
-	struct list_head	fence_entry;	/* lun->fence_waiters */
+	/* under conn->tx_lock: the PREEMPT AND ABORT that waits for it */
+	struct kiss_cmd		*fence_pa;
+	/* a PREEMPT AND ABORT: on lun->fence_waiters, commands to wait for */
+	struct list_head	fence_entry;
+	u32			fence_pending;
 };
 
 /* Unit attention conditions, highest priority first (pr.c). */
@@ -583,7 +581,7 @@ void kiss_res_nexus_lost(struct kiss_session *sess);
 void kiss_res_reset(struct kiss_lun *lun);
 void kiss_res_reserve(struct kiss_cmd *cmd, bool reserve);
 bool kiss_pr_out(struct kiss_cmd *cmd, const struct kiss_cdb *c);
-void kiss_pr_unfence(struct kiss_lun *lun, struct list_head *ready);
+void kiss_pr_unfence(struct kiss_cmd *cmd, struct list_head *ready);
 void kiss_pr_in(struct kiss_cmd *cmd, const struct kiss_cdb *c);
 
 /* alua.c: target port group and access state */
@@ -598,7 +596,8 @@ int kiss_alua_report(const struct kiss_target *target, bool extended, u8 *buf);
 /* conn.c */
 int kiss_conn_start(struct kiss_portal *portal, struct socket *sock);
 void kiss_conn_close(struct kiss_conn *conn);
-u32 kiss_conn_fence(struct kiss_conn *conn, const struct kiss_cmd *except);
+void kiss_conn_fence(struct kiss_conn *conn, struct kiss_cmd *pa);
+void kiss_pr_fence_count(struct kiss_cmd *pa);
 void kiss_conn_stop_all(void);
 int kiss_conn_recv(struct kiss_conn *conn, void *buf, u32 len);
 int kiss_conn_recv_text(struct kiss_conn *conn,

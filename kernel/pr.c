@@ -471,60 +471,107 @@ static void kiss_pr_tell_released(struct kiss_lun *lun,
  * PREEMPT AND ABORT (SPC-4 5.9.11.5) aborts the commands of the nexuses it
  * preempts.  Those still waiting for their data are refused when it comes
  * (kiss_scsi_exec() checks the reservation again).  Those at the device
- * cannot be recalled: they are counted in lun->fenced, and the PREEMPT AND
- * ABORT is answered only once they have ended, so that when the
- * preempting nexus hears GOOD nothing a preempted nexus started can still
- * reach the medium.  No thread waits meanwhile: the last of them to end
- * ends it (kiss_pr_unfence()).
+ * cannot be recalled: the PREEMPT AND ABORT is answered only once they
+ * have ended, so that when the preempting nexus hears GOOD nothing a
+ * preempted nexus started can still reach the medium.  No thread waits
+ * meanwhile.  The waiting ones are on lun->fence_waiters in the order in
+ * which they preempted (under res->lock), and end in that order, each once
+ * its own commands have ended: a later one need not count what an earlier
+ * one counted, nor the earlier one itself, and never holds one back.
  */
 struct kiss_pr_abort {
 	struct kiss_cmd	*cmd;		/* the PREEMPT AND ABORT */
-	u32		found;		/* its preempted commands counted */
+	bool		listed;		/* on lun->fence_waiters */
 };
+
+/* Move the waiters that may end now to @ready; under lun->fence_lock. */
+static void kiss_pr_fence_pop(struct kiss_lun *lun, struct list_head *ready)
+{
+	struct kiss_cmd *pa, *tmp;
+
+	list_for_each_entry_safe(pa, tmp, &lun->fence_waiters, fence_entry) {
+		if (pa->fence_pending)
+			break;
+		list_move_tail(&pa->fence_entry, ready);
+	}
+}
 
 static void kiss_pr_fence(struct kiss_pr_abort *abort,
 			  const struct kiss_pr_reg *reg)
 {
-	struct kiss_target *target = abort->cmd->lun->target;
+	struct kiss_cmd *pa = abort->cmd;
+	struct kiss_lun *lun = pa->lun;
 	struct kiss_session *sess;
+	unsigned long flags;
 
-	spin_lock(&target->sess_lock);
-	list_for_each_entry(sess, &target->sessions, entry)
+	if (!abort->listed) {
+		/* Held back by one until kiss_pr_fence_end(). */
+		spin_lock_irqsave(&lun->fence_lock, flags);
+		pa->fence_pending = 1;
+		list_add_tail(&pa->fence_entry, &lun->fence_waiters);
+		spin_unlock_irqrestore(&lun->fence_lock, flags);
+		abort->listed = true;
+	}
+	spin_lock(&lun->target->sess_lock);
+	list_for_each_entry(sess, &lun->target->sessions, entry)
 		if (kiss_nexus_eq(sess->initiator, sess->isid, reg->initiator,
 				  reg->isid))
-			abort->found += kiss_conn_fence(sess->conn, abort->cmd);
-	spin_unlock(&target->sess_lock);
-}
-
-/* Leave @cmd to the last counted command to end, if any is left. */
-static bool kiss_pr_fence_wait(struct kiss_cmd *cmd)
-{
-	struct kiss_lun *lun = cmd->lun;
-	unsigned long flags;
-	bool wait;
-
-	/* Counted before, tested here: fence_lock orders it with zero. */
-	spin_lock_irqsave(&lun->fence_lock, flags);
-	wait = atomic_read(&lun->fenced);
-	if (wait)
-		list_add_tail(&cmd->fence_entry, &lun->fence_waiters);
-	spin_unlock_irqrestore(&lun->fence_lock, flags);
-	return wait;
+			kiss_conn_fence(sess->conn, pa);
+	spin_unlock(&lun->target->sess_lock);
 }
 
 /**
- * kiss_pr_unfence() - a command counted by a PREEMPT AND ABORT has ended
- * @lun: its LUN
- * @ready: where the PREEMPT AND ABORTs to end now go, if it was the last
+ * kiss_pr_fence_count() - one more command for a PREEMPT AND ABORT
+ * @pa: the PREEMPT AND ABORT
  *
- * Context: under the command's conn->tx_lock, interrupts off.
+ * Context: kiss_conn_fence(), under the command's conn->tx_lock.
  */
-void kiss_pr_unfence(struct kiss_lun *lun, struct list_head *ready)
+void kiss_pr_fence_count(struct kiss_cmd *pa)
 {
+	spin_lock(&pa->lun->fence_lock);
+	pa->fence_pending++;
+	spin_unlock(&pa->lun->fence_lock);
+}
+
+/**
+ * kiss_pr_unfence() - a command a PREEMPT AND ABORT waits for has ended
+ * @cmd: the command (cmd->fence_pa set)
+ * @ready: where the PREEMPT AND ABORTs to end now go
+ *
+ * Context: under @cmd's conn->tx_lock, interrupts off.
+ */
+void kiss_pr_unfence(struct kiss_cmd *cmd, struct list_head *ready)
+{
+	struct kiss_lun *lun = cmd->lun;
+
 	spin_lock(&lun->fence_lock);
-	if (atomic_dec_and_test(&lun->fenced))
-		list_splice_init(&lun->fence_waiters, ready);
+	cmd->fence_pa->fence_pending--;
+	kiss_pr_fence_pop(lun, ready);
 	spin_unlock(&lun->fence_lock);
+}
+
+/* Let @pa go; false if it may end now (kiss_pr_out()'s caller ends it). */
+static bool kiss_pr_fence_end(struct kiss_cmd *pa)
+{
+	struct kiss_lun *lun = pa->lun;
+	struct kiss_cmd *p, *tmp;
+	unsigned long flags;
+	LIST_HEAD(ready);
+	bool wait = true;
+
+	spin_lock_irqsave(&lun->fence_lock, flags);
+	pa->fence_pending--;
+	kiss_pr_fence_pop(lun, &ready);
+	spin_unlock_irqrestore(&lun->fence_lock, flags);
+	/* Later ones, done already, may have been waiting for this one. */
+	list_for_each_entry_safe(p, tmp, &ready, fence_entry) {
+		list_del_init(&p->fence_entry);
+		if (p == pa)
+			wait = false;
+		else
+			kiss_cmd_done(p);
+	}
+	return wait;
 }
 
 /*
@@ -927,7 +974,7 @@ out:
 	kiss_res_update_active(res);
 	spin_unlock(&res->lock);
 	kfree(spare);
-	return abort.found && kiss_pr_fence_wait(cmd);
+	return abort.listed && kiss_pr_fence_end(cmd);
 }
 
 /* ------------------------------------------------------------------ */

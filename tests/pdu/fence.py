@@ -26,7 +26,9 @@ still land:
      and aborts A: B's answer must wait for the write;
   2. B writes; while it is at the device C preempts and aborts B, and
      while C's answer waits, A preempts and aborts C: A's answer must
-     wait for B's write too (and no PREEMPT AND ABORT waits for itself).
+     wait for B's write too (and no PREEMPT AND ABORT waits for itself);
+  3. a later PREEMPT AND ABORT, and the writes it waits for, do not hold
+     back an earlier one.
 
 Prints ok/not ok lines; exits 1 if any step failed.
 """
@@ -40,7 +42,7 @@ from iscsi import (Conn, Closed, Timeout, F, CMD_W, R2T, SCSI_RSP,
 
 GOOD, CHECK_CONDITION, RESERVATION_CONFLICT = 0x00, 0x02, 0x18
 REGISTER, RESERVE, CLEAR, PREEMPT_AND_ABORT = 0, 1, 3, 5
-WRITE_EXCLUSIVE = 1
+WRITE_EXCLUSIVE, WRITE_EXCLUSIVE_RO = 1, 5
 LBA = 2048
 BLOCK = 512
 KEY_A, KEY_B, KEY_C = 0xa1, 0xb2, 0xc3
@@ -104,19 +106,30 @@ def until(what, test, timeout=20.0):
     return True
 
 
-def write_at_device(c, lun, pat, dm):
+def write_at_device(c, lun, pat, dm, held=1):
     """Start a write of one block and return once it is at the device
-    (dm-delay holds it): its ITT and when it was sent."""
+    (dm-delay holds `held` writes): its ITT and when it was sent."""
     itt = start_write(c, cdb_write10(LBA, 1), pat, lun)
     sent = time.monotonic()
 
-    def held():
+    def writes():
         # "START LEN delay READS WRITES FLUSHES": the bios it delays now
         st = subprocess.run(['dmsetup', 'status', dm], capture_output=True,
                             text=True, check=True).stdout.split()
         return int(st[4])
-    until('the write is at the device', lambda: held() > 0)
+    until('the write is at the device', lambda: writes() >= held)
     return itt, sent
+
+
+def keys(c, lun):
+    """READ KEYS: the registered keys (None if refused)."""
+    st, data, _ = c.scsi(bytes([0x5e, 0, 0, 0, 0, 0, 0, 0, 64, 0]),
+                         read_len=64, lun=lun)
+    if st != GOOD or len(data) < 8:
+        return None
+    n = min(int.from_bytes(data[4:8], 'big'), len(data) - 8) // 8
+    return [int.from_bytes(data[8 + 8 * i:16 + 8 * i], 'big')
+            for i in range(n)]
 
 
 def holder(c, lun):
@@ -176,6 +189,49 @@ def at_the_device(ca, cb, cc, lun, secs, dm):
     say(st in (GOOD, None), "C's PREEMPT AND ABORT ended: %s" % what)
     st, what = end_of(cb, itt, secs + 10.0)
     say(st in (GOOD, None), "B's write ended: %s" % what)
+    say(prout(ca, CLEAR, KEY_A, lun=lun) == GOOD,
+        'LUN %d: A clears the reservations' % lun)
+
+    # 3. A later PREEMPT AND ABORT does not hold back an earlier one.
+    # A holds Write Exclusive - Registrants Only, so C may write.  B
+    # preempts C's key while C's first write is at the device; C
+    # registers again and writes again; A preempts C's key again.  B's
+    # answer must come when the first write ends, not the second.
+    for c in (ca, cb, cc):
+        c.clear_unit_attention(lun=lun)
+    say(prout(ca, REGISTER, 0, KEY_A, lun=lun) == GOOD and
+        prout(ca, RESERVE, KEY_A, typ=WRITE_EXCLUSIVE_RO, lun=lun) == GOOD and
+        prout(cb, REGISTER, 0, KEY_B, lun=lun) == GOOD and
+        prout(cc, REGISTER, 0, KEY_C, lun=lun) == GOOD,
+        'LUN %d: A, B, C register, A reserves Write Exclusive - Registrants '
+        'Only' % lun)
+    w1, sent = write_at_device(cc, lun, bytes([0x55]) * BLOCK, dm)
+    cdb, param = prout_cdb_param(PREEMPT_AND_ABORT, KEY_B, KEY_C,
+                                 WRITE_EXCLUSIVE_RO)
+    itt_b = start_write(cb, cdb, param, lun)
+    until("B removed C's key", lambda: KEY_C not in (keys(ca, lun) or
+                                                       [KEY_C]))
+    time.sleep(secs / 3)
+    cc.clear_unit_attention(lun=lun)
+    say(prout(cc, REGISTER, 0, KEY_C, lun=lun) == GOOD,
+        'LUN %d: C registers again' % lun)
+    w2, sent2 = write_at_device(cc, lun, bytes([0x66]) * BLOCK, dm, held=2)
+    cdb, param = prout_cdb_param(PREEMPT_AND_ABORT, KEY_A, KEY_C,
+                                 WRITE_EXCLUSIVE_RO)
+    itt_a = start_write(ca, cdb, param, lun)
+    st, what = end_of(cb, itt_b, 2 * secs + 10.0)
+    waited = time.monotonic() - sent
+    later = sent2 - sent + secs
+    say(st == GOOD and secs * 0.95 <= waited < later * 0.95,
+        "B's answer (%s) came %.2f s after C's first write: after it, "
+        "before C's second could end (%.2f s)" % (what, waited, later))
+    st, what = end_of(ca, itt_a, secs + 10.0)
+    waited = time.monotonic() - sent2
+    say(st == GOOD and waited >= secs * 0.95,
+        "A's answer (%s) came %.2f s after C's second write" % (what, waited))
+    for itt in (w1, w2):
+        st, what = end_of(cc, itt, secs + 10.0)
+        say(st in (GOOD, None), "C's write ended: %s" % what)
     say(prout(ca, CLEAR, KEY_A, lun=lun) == GOOD,
         'LUN %d: A clears the reservations' % lun)
 
