@@ -141,15 +141,20 @@ def holder(c, lun):
     return int.from_bytes(data[8:16], 'big')
 
 
-def at_the_device(ca, cb, cc, lun, secs, dm):
-    """PREEMPT AND ABORT while a preempted write is at a slow device."""
+def register_all(ca, cb, cc, lun, typ, name):
+    """A, B and C register their keys, A reserves with type typ."""
     for c in (ca, cb, cc):
         c.clear_unit_attention(lun=lun)
     say(prout(ca, REGISTER, 0, KEY_A, lun=lun) == GOOD and
-        prout(ca, RESERVE, KEY_A, typ=WRITE_EXCLUSIVE, lun=lun) == GOOD and
+        prout(ca, RESERVE, KEY_A, typ=typ, lun=lun) == GOOD and
         prout(cb, REGISTER, 0, KEY_B, lun=lun) == GOOD and
         prout(cc, REGISTER, 0, KEY_C, lun=lun) == GOOD,
-        'LUN %d: A, B and C register, A reserves Write Exclusive' % lun)
+        'LUN %d: A, B and C register, A reserves %s' % (lun, name))
+
+
+def at_the_device(ca, cb, cc, lun, secs, dm):
+    """PREEMPT AND ABORT while a preempted write is at a slow device."""
+    register_all(ca, cb, cc, lun, WRITE_EXCLUSIVE, 'Write Exclusive')
 
     # 1. B preempts A while A's write is at the device.
     itt, sent = write_at_device(ca, lun, bytes([0x33]) * BLOCK, dm)
@@ -197,14 +202,8 @@ def at_the_device(ca, cb, cc, lun, secs, dm):
     # preempts C's key while C's first write is at the device; C
     # registers again and writes again; A preempts C's key again.  B's
     # answer must come when the first write ends, not the second.
-    for c in (ca, cb, cc):
-        c.clear_unit_attention(lun=lun)
-    say(prout(ca, REGISTER, 0, KEY_A, lun=lun) == GOOD and
-        prout(ca, RESERVE, KEY_A, typ=WRITE_EXCLUSIVE_RO, lun=lun) == GOOD and
-        prout(cb, REGISTER, 0, KEY_B, lun=lun) == GOOD and
-        prout(cc, REGISTER, 0, KEY_C, lun=lun) == GOOD,
-        'LUN %d: A, B, C register, A reserves Write Exclusive - Registrants '
-        'Only' % lun)
+    register_all(ca, cb, cc, lun, WRITE_EXCLUSIVE_RO,
+                 'Write Exclusive - Registrants Only')
     w1, sent = write_at_device(cc, lun, bytes([0x55]) * BLOCK, dm)
     cdb, param = prout_cdb_param(PREEMPT_AND_ABORT, KEY_B, KEY_C,
                                  WRITE_EXCLUSIVE_RO)
